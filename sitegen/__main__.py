@@ -1,0 +1,5 @@
+"""Allow ``python -m sitegen``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""The build: parse, dedupe, tag, reconcile with content/, render, write — in that order.
+
+Everything is gathered and rendered in memory before the first file is
+written, so a problem found late never leaves a half-updated content folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+from rapidfuzz import fuzz, process
+
+from .config import Config
+from .dedupe import TITLE_THRESHOLD, Merge, dedupe, same_paper, sorted_words
+from .models import Diagnostic, Paper, Report, display_path
+from .pages import Page, read_pages, source_ref
+from .parse import collect_sources, parse_sources
+from .render import add_sources, environment, render_new_paper, safe_to_reserialise
+from .site import GENERATED, PaperView, SiteInfo, render_site
+from .tag import load_topics, tag_papers
+from .text import slugify
+from .write import WriteStats, write_pages
+
+PAPERS = "papers"
+
+
+@dataclass
+class BuildResult:
+    """Figures of a build, for the summary line and for tests."""
+
+    records: int = 0
+    files: int = 0
+    papers: int = 0
+    merged: int = 0
+    fuzzy: list[Merge] = field(default_factory=list)
+    topics: int = 0
+    tagged: int = 0
+    stats: WriteStats = field(default_factory=WriteStats)
+    report: Report = field(default_factory=Report)
+
+    def summary(self) -> str:
+        """The one-line summary printed after a build."""
+        s = self.stats
+        return (
+            f"sitegen: {self.records} records read from {self.files} files, "
+            f"{self.merged} duplicates merged, {self.papers} papers; "
+            f"pages: {len(s.new)} new, {len(s.updated)} updated, {len(s.unchanged)} unchanged"
+            + (f", {len(s.removed)} removed" if s.removed else "")
+            + f"; {self.topics} topics ({self.tagged} papers tagged); "
+            f"{self.report.count('error')} errors, {self.report.count('warning')} warnings"
+        )
+
+
+def today() -> dt.date:
+    """The build date; SOURCE_DATE_EPOCH pins it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+class ExistingIndex:
+    """Finds the page a paper already has: same source record, same title, or a fuzzy match."""
+
+    def __init__(self, pages: list[Page]) -> None:
+        self.pages = pages
+        self.by_ref = {ref: page for page in pages for ref in page.refs}
+        self.by_title = {page.title_key: page for page in pages if page.title_key}
+        self.sorted_keys = [sorted_words(page.title_key) for page in pages]
+
+    def match(self, paper: Paper) -> Page | None:
+        """The existing page of a paper, if it has one."""
+        for ref in paper.sources:
+            if ref in self.by_ref:
+                return self.by_ref[ref]
+        if paper.key in self.by_title:
+            return self.by_title[paper.key]
+        query = sorted_words(paper.key)
+        for _, _, i in process.extract(query, self.sorted_keys, scorer=fuzz.ratio,
+                                       score_cutoff=TITLE_THRESHOLD, limit=5):
+            page = self.pages[i]
+            if same_paper(paper.title, paper.abstract, page.title, page.abstract):
+                return page
+        return None
+
+
+def unique_slug(title: str, taken: set[str]) -> str:
+    """A slug for a new page that no existing or planned page uses."""
+    base = slugify(title)
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _list(value: object) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
+    """What the generated pages need of a paper page, read defensively: curators edit these."""
+    tags = meta.get("tags")
+    tag_list = tuple(str(t) for t in _list(tags) if t is not None) if isinstance(tags, list) else (
+        (tags,) if isinstance(tags, str) and tags else ())
+    code = next((str(link.get("url")) for link in _list(meta.get("links"))
+                 if isinstance(link, dict) and link.get("kind") == "code"), None)
+    refs = [ref for ref in (source_ref(s) for s in _list(meta.get("sources"))) if ref]
+    last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
+    added = meta.get("added")
+    return PaperView(slug, str(meta.get("title") or slug), tag_list, abstract, code,
+                     str(added) if added else None, last)
+
+
+def build(config: Config) -> BuildResult:
+    """Run a whole build for a configuration."""
+    result = BuildResult()
+    report = result.report
+    base = config.root
+
+    # 1. Gather: sources, taxonomy, and the pages already in content/.
+    files, problems = collect_sources(config.sources, base)
+    report.extend(problems)
+    records, problems = parse_sources(files)
+    report.extend(problems)
+    topics, problems = load_topics(config.topics, display_path(config.topics, base))
+    report.extend(problems)
+    papers_dir = config.content / PAPERS
+    pages, broken, problems = read_pages(papers_dir, base)
+    report.extend(problems)
+    result.records, result.files, result.topics = len(records), len(files), len(topics)
+
+    # 2. Dedupe the incoming records.
+    papers, result.fuzzy = dedupe(records)
+    result.merged = len(records) - len(papers)
+
+    # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
+    out: dict[str, str] = {}
+    final: dict[str, tuple[dict[str, Any], str]] = {
+        p.slug: (p.meta, p.abstract) for p in pages
+    }
+    index = ExistingIndex(pages)
+    taken = {p.slug for p in pages} | broken
+    env = environment()
+    added = today()
+    matched = [(paper, index.match(paper)) for paper in papers]
+    # Only new papers are auto-tagged: an existing page's tags are the curator's.
+    fresh = iter(tag_papers([paper for paper, page in matched if page is None], topics))
+    for paper, page in matched:
+        if page is None:
+            paper = next(fresh)
+            if slugify(paper.title) in broken:
+                report.add(Diagnostic(
+                    "warning", display_path(papers_dir / f"{slugify(paper.title)}.md", base),
+                    f"not updated with {paper.title[:60]!r}: the page does not parse",
+                ))
+                continue
+            slug = unique_slug(paper.title, taken)
+            meta, text = render_new_paper(env, paper, added)
+            out[f"{PAPERS}/{slug}.md"] = text
+            final[slug] = (meta, paper.abstract)
+            continue
+        updated = add_sources(page, paper.sources)
+        if updated is None:
+            continue
+        if not safe_to_reserialise(page):
+            report.add(Diagnostic(
+                "warning", display_path(page.path, base),
+                "new sources found but the front matter has comments; left unchanged",
+                line=1, hint="add the new `sources` entries by hand, or move comments to the notes",
+            ))
+            continue
+        out[f"{PAPERS}/{page.slug}.md"] = updated[1]
+        final[page.slug] = (updated[0], page.abstract)
+
+    # 4. Generated pages, from every paper page as it will be on disk.
+    views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
+             if meta.get("hidden") is not True]
+    result.papers = len(views)
+    result.tagged = sum(1 for v in views if any(t in {x.name for x in topics} for t in v.tags))
+    info = SiteInfo(config.title, config.description, len(records), len(files))
+    generated = render_site(env, views, topics, info)
+    out.update(generated)
+    stale = _stale_generated(config.content, set(generated))
+
+    # 5. Write.
+    result.stats = write_pages(config.content, out, stale)
+    # Paper pages not rewritten are unchanged too, including ones that do not parse.
+    for slug in sorted({p.slug for p in pages} | broken):
+        if f"{PAPERS}/{slug}.md" not in out:
+            result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
+    return result
+
+
+def _stale_generated(content: Path, keep: set[str]) -> list[str]:
+    """Generated topic pages whose topic is gone from topics.yml."""
+    stale = []
+    folder = content / "topics"
+    if folder.is_dir():
+        for path in folder.glob("*.md"):
+            rel = path.relative_to(content).as_posix()
+            if rel in keep:
+                continue
+            try:
+                meta = frontmatter.load(path).metadata
+            except Exception:  # a page that does not parse is not ours to remove
+                continue
+            if meta.get("generated_by") == GENERATED:
+                stale.append(rel)
+    return stale
+

@@ -1,0 +1,107 @@
+"""Configuration: the ``[tool.sitegen]`` table of pyproject.toml, validated once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Diagnostic
+
+DEFAULTS: dict[str, object] = {
+    "sources": ["sources"],
+    "content": "content",
+    "topics": "topics.yml",
+    "title": "Reading list",
+    "description": "Papers collected from Hugging Face Papers listings.",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings, with paths resolved against the project folder."""
+
+    root: Path
+    sources: tuple[Path, ...]
+    content: Path
+    topics: Path
+    title: str
+    description: str
+
+
+class ConfigError(Exception):
+    """The configuration has problems; all of them are listed."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder at or above start that holds a pyproject.toml (else start)."""
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def _line_of(text: str, key: str) -> int | None:
+    section = re.search(r"^\[tool\.sitegen\]", text, re.MULTILINE)
+    offset = section.end() if section else 0
+    match = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE).search(text, offset)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load_config(
+    root: Path,
+    sources: tuple[str, ...] = (),
+    content: str | None = None,
+) -> Config:
+    """Read and validate [tool.sitegen]; command-line values override the file."""
+    path = root / "pyproject.toml"
+    text = ""
+    table: dict[str, object] = {}
+    problems: list[Diagnostic] = []
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([Diagnostic("error", "pyproject.toml", f"invalid TOML: {exc}")]) from exc
+        raw = data.get("tool", {}).get("sitegen", {})
+        if isinstance(raw, dict):
+            table = raw
+        else:
+            problems.append(Diagnostic("error", "pyproject.toml", "[tool.sitegen] must be a table"))
+
+    def problem(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(Diagnostic("error", "pyproject.toml", message, _line_of(text, key), hint))
+
+    for key in sorted(set(table) - set(DEFAULTS)):
+        close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
+        problem(key, f"[tool.sitegen]: unknown setting {key!r}",
+                f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(DEFAULTS)}")
+    values = {**DEFAULTS, **table}
+    raw_sources = values["sources"]
+    if isinstance(raw_sources, str):
+        raw_sources = [raw_sources]
+    if not isinstance(raw_sources, list) or not all(isinstance(s, str) for s in raw_sources):
+        problem("sources", "[tool.sitegen]: 'sources' must be a path or a list of paths")
+        raw_sources = []
+    for key in ("content", "topics", "title", "description"):
+        if not isinstance(values[key], str) or not str(values[key]).strip():
+            problem(key, f"[tool.sitegen]: {key!r} must be a non-empty string")
+            values[key] = DEFAULTS[key]
+    if problems:
+        raise ConfigError(problems)
+    chosen = list(sources) or [str(s) for s in raw_sources]
+    return Config(
+        root=root,
+        sources=tuple(root / s for s in chosen),
+        content=root / (content or str(values["content"])),
+        topics=root / str(values["topics"]),
+        title=str(values["title"]),
+        description=str(values["description"]),
+    )

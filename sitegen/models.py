@@ -1,0 +1,102 @@
+"""Plain data passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class SourceRef:
+    """Where a record was read: file relative to its sources folder, 1-based record and line."""
+
+    file: str
+    record: int
+    line: int
+
+    def as_dict(self) -> dict[str, object]:
+        """Front-matter form of this reference."""
+        return {"file": self.file, "record": self.record, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One paper listing as read from a source file."""
+
+    title: str
+    abstract: str
+    source: SourceRef
+    listed: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL found in a paper's text, with what it most likely points at."""
+
+    kind: Literal["code", "project", "paper", "data", "link"]
+    url: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A deduplicated paper: one or more records that describe the same work."""
+
+    key: str
+    title: str
+    abstract: str
+    links: tuple[Link, ...]
+    listed: str | None
+    sources: tuple[SourceRef, ...]
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with the input, reported compiler-style as ``path:line: level: message``."""
+
+    level: Level
+    path: str
+    message: str
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.level}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+@dataclass
+class Report:
+    """Diagnostics gathered over a whole build."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        """Record one diagnostic."""
+        self.diagnostics.append(diagnostic)
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        """Record several diagnostics."""
+        self.diagnostics.extend(diagnostics)
+
+    def count(self, level: Level) -> int:
+        """How many diagnostics of this level were recorded."""
+        return sum(1 for d in self.diagnostics if d.level == level)
+
+
+class SitegenError(Exception):
+    """A problem that stops the build (bad configuration, unwritable content)."""
+
+
+def display_path(path: Path, base: Path) -> str:
+    """A path as shown in messages: relative to the project folder when inside it."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,165 @@
+"""Parse stage: read paper listings copied from Hugging Face Papers pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import Diagnostic, Record, SourceRef, display_path
+from .text import clean_latex
+
+# Page chrome that a copy of a Papers page carries above the listing.
+NOISE_LINES = frozenset(
+    line.casefold()
+    for line in (
+        "new",
+        "Get trending papers in your email inbox!",
+        "Get trending papers in your email inbox once a day!",
+        "Subscribe",
+        "Daily Papers",
+        "byAK and the research community",
+        "by AK and the research community",
+        "Trending Papers",
+        "Papers",
+    )
+)
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_DATE_RE = re.compile(rf"^(?:{_MONTHS})[a-z]*\.? \d{{1,2}}(?:, \d{{4}})?$", re.IGNORECASE)
+_GLUED_PREFIX = "Subscribe"
+# Titles in the seeds are at most 176 characters with no sentence break;
+# abstracts are at least 400 characters.
+_TITLE_MAX = 300
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read and the name it is reported under (relative to its sources folder)."""
+
+    path: Path
+    name: str
+    display: str
+
+
+def collect_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """List the files under the given files and folders, in a stable order."""
+    files: list[SourceFile] = []
+    problems: list[Diagnostic] = []
+    for root in paths:
+        shown = display_path(root, base)
+        if root.is_file():
+            files.append(SourceFile(root, root.name, shown))
+        elif root.is_dir():
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root)
+                if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    files.append(SourceFile(path, rel.as_posix(), display_path(path, base)))
+        else:
+            problems.append(Diagnostic("error", shown, "no such file or folder"))
+    return files, problems
+
+
+
+def read_text(source: SourceFile) -> tuple[str | None, Diagnostic | None]:
+    """Read a source as UTF-8 text, or say why it cannot be read."""
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return None, Diagnostic("error", source.display, f"cannot read: {exc.strerror}")
+    if b"\x00" in data[:8192]:
+        return None, Diagnostic(
+            "error", source.display, "binary file, not a text dump; skipped",
+            hint="sources/ should hold text copied from Papers pages",
+        )
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Diagnostic(
+            "error", source.display, f"not UTF-8 text (byte {exc.start}); skipped", line=line,
+            hint="save the dump as UTF-8",
+        )
+
+
+def _looks_like_abstract(line: str) -> bool:
+    return len(line) > _TITLE_MAX or line.count(". ") >= 2
+
+
+def _content_lines(text: str) -> list[tuple[int, str, str | None]]:
+    """Lines that carry listings, as (line number, text, listing date in force)."""
+    lines: list[tuple[int, str, str | None]] = []
+    listed: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.casefold() in NOISE_LINES:
+            continue
+        if _DATE_RE.match(line):
+            listed = line
+            lines.append((number, "", listed))  # a date line ends the pairing run
+            continue
+        if not lines and line.startswith(_GLUED_PREFIX) and line[len(_GLUED_PREFIX)].isupper():
+            # Copying without blank lines glues the first title to "Subscribe".
+            line = line[len(_GLUED_PREFIX):]
+        lines.append((number, line, listed))
+    return lines
+
+
+def parse_hf_text(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnostic]]:
+    """Parse a Papers page copy: page noise, optional date lines, then title/abstract pairs."""
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    lines = _content_lines(text)
+
+    def is_text(k: int) -> bool:
+        return k < len(lines) and bool(lines[k][1])
+
+    i = 0
+    while i < len(lines):
+        number, title, listed = lines[i]
+        if not title:
+            i += 1
+            continue
+        if _looks_like_abstract(title):
+            problems.append(Diagnostic(
+                "warning", source.display, "text without a title line before it; skipped",
+                line=number, hint="each paper needs a title line followed by its abstract",
+            ))
+            i += 1
+            continue
+        # The next line is this title's abstract unless it is missing, or is
+        # itself a title followed by an abstract (then this title lost its own).
+        missing = not is_text(i + 1) or (
+            not _looks_like_abstract(lines[i + 1][1])
+            and is_text(i + 2)
+            and _looks_like_abstract(lines[i + 2][1])
+        )
+        if missing:
+            problems.append(Diagnostic(
+                "warning", source.display, f"title {title[:60]!r} has no abstract; record skipped",
+                line=number, hint="was the copy cut short?",
+            ))
+            i += 1
+            continue
+        ref = SourceRef(source.name, len(records) + 1, number)
+        records.append(Record(clean_latex(title), clean_latex(lines[i + 1][1]), ref, listed))
+        i += 2
+    if not records and not problems:
+        problems.append(Diagnostic("warning", source.display, "no paper records found"))
+    return records, problems
+
+
+def parse_sources(files: list[SourceFile]) -> tuple[list[Record], list[Diagnostic]]:
+    """Parse every source file; unreadable files and bad records are reported, not fatal."""
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    for source in files:
+        text, problem = read_text(source)
+        if problem:
+            problems.append(problem)
+        if text is None:
+            continue
+        found, issues = parse_hf_text(text, source)
+        records.extend(found)
+        problems.extend(issues)
+    return records, problems

@@ -1,0 +1,164 @@
+"""Text helpers: LaTeX clean-up, URL extraction, normalisation, escaping and slugs."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import quote, urlsplit
+
+from .models import Link
+
+_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
+# \"a, \"{a}, {\"a}, {\"{a}} as written by LaTeX-minded authors.
+_ACCENT_RE = re.compile(r"\{?\\([\"'`^~])\{?([A-Za-z])\}?\}?")
+_STYLE_RE = re.compile(r"\\(?:textit|textbf|textsc|texttt|emph|mathrm|text|url)\{([^{}]*)\}")
+_OLD_STYLE_RE = re.compile(r"\{\\(?:it|bf|em|sc|tt)\s+([^{}]*)\}")
+_ESCAPED_RE = re.compile(r"\\([%&_#$])")
+_QUOTE_RE = re.compile(r"``(.*?)''")
+_MACROS = {"eg": "e.g.", "ie": "i.e.", "etal": "et al.", "space": " "}
+_MACRO_RE = re.compile(r"\\(" + "|".join(_MACROS) + r")(?![A-Za-z])")
+
+
+def clean_latex(text: str) -> str:
+    """Undo the LaTeX escapes that abstracts copied from arXiv carry (\\%, ``x'', na\\"ive)."""
+    text = _ESCAPED_RE.sub(r"\1", text)
+    text = _QUOTE_RE.sub("\u201c\\1\u201d", text)
+    text = _ACCENT_RE.sub(
+        lambda m: unicodedata.normalize("NFC", m.group(2) + _ACCENTS[m.group(1)]), text
+    )
+    text = _STYLE_RE.sub(r"\1", text)
+    text = _OLD_STYLE_RE.sub(r"\1", text)
+    text = _MACRO_RE.sub(lambda m: _MACROS[m.group(1)], text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+# A URL runs until white space or a character that cannot end one in prose;
+# "{" cuts off LaTeX \href leftovers such as "https://x/y{https://x/y}".
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"{}\\^`|]+", re.IGNORECASE)
+_TRAILING = ".,;:!?'\u201d\u2019*"
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "anonymous.4open.science")
+_PAPER_HOSTS = ("arxiv.org", "openreview.net", "doi.org", "aclanthology.org")
+
+
+def _trim_url(url: str) -> str:
+    """Drop trailing punctuation, keeping a closing bracket only when it is balanced."""
+    while url:
+        last = url[-1]
+        unbalanced = (last == ")" and url.count("(") < url.count(")")) or (
+            last == "]" and url.count("[") < url.count("]")
+        )
+        if last in _TRAILING or unbalanced:
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def find_urls(text: str) -> list[tuple[int, int, str]]:
+    """Locate URLs in prose: (start, end, url) with trailing punctuation left out of the URL."""
+    found = []
+    for match in _URL_RE.finditer(text):
+        url = _trim_url(match.group(0))
+        if len(url) > len("www.") + 3 and "." in url.split("//")[-1]:
+            found.append((match.start(), match.start() + len(url), url))
+    return found
+
+
+def absolute_url(url: str) -> str:
+    """Give scheme-less ``www.`` URLs an https scheme."""
+    return url if re.match(r"https?://", url, re.IGNORECASE) else "https://" + url
+
+
+def is_safe_url(url: str) -> bool:
+    """Whether a URL may be put in a page: only http(s) with a host."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def classify_url(url: str) -> Link:
+    """Guess what a URL points at (code, project page, paper, data) from its host."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    if host.endswith(_CODE_HOSTS) or (host == "huggingface.co" and "/spaces/" in url):
+        return Link("code", url)
+    if host.endswith(_PAPER_HOSTS):
+        return Link("paper", url)
+    if host == "huggingface.co" and "/datasets/" in url:
+        return Link("data", url)
+    if host.endswith(".github.io") or host.endswith(".io") or "project" in url.lower():
+        return Link("project", url)
+    return Link("link", url)
+
+
+def extract_links(text: str) -> tuple[Link, ...]:
+    """All distinct http(s) links in a text, in order of appearance."""
+    seen: dict[str, Link] = {}
+    for _, _, url in find_urls(text):
+        full = absolute_url(url)
+        if is_safe_url(full) and full not in seen:
+            seen[full] = classify_url(full)
+    return tuple(seen.values())
+
+
+def normalize_title(title: str) -> str:
+    """Identity key of a title: NFKC, case-folded, punctuation and white space collapsed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    text = re.sub(r"[\W_]+", " ", text)
+    return text.strip()
+
+
+def escape_html_text(text: str) -> str:
+    """Escape text for HTML, linking the URLs it contains (http and https only)."""
+    out: list[str] = []
+    pos = 0
+    for start, end, url in find_urls(text):
+        out.append(html.escape(text[pos:start], quote=False))
+        target = absolute_url(url)
+        if is_safe_url(target):
+            out.append(
+                f'<a href="{html.escape(target, quote=True)}" rel="nofollow noopener">'
+                f"{html.escape(url, quote=False)}</a>"
+            )
+        else:
+            out.append(html.escape(url, quote=False))
+        pos = end
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+# Every character Python-Markdown (and the extensions sitegen enables) gives a
+# meaning to; backslash-escaping them all means no link, emphasis, attribute
+# list or raw HTML can be formed from untrusted text.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Make untrusted text inert inside a Markdown paragraph, list item or link label."""
+    text = html.escape(" ".join(text.split()), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_url(url: str) -> str:
+    """A URL made safe to place inside a Markdown link target."""
+    return quote(url, safe=":/?#@!$&'*+,;=%~-._")
+
+
+def snippet(text: str, limit: int = 220) -> str:
+    """The start of a text cut at a word boundary, with an ellipsis when shortened."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "\u2026"
+
+
+def slugify(title: str, limit: int = 80) -> str:
+    """An ASCII, lower-case, hyphenated slug that cannot contain a path separator."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(text) > limit:
+        text = text[:limit].rsplit("-", 1)[0]
+    return text or "paper"

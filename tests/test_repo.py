@@ -1,0 +1,79 @@
+"""The repository's own files: README commands, CI script, workflow, MkDocs config."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REPO
+
+
+def readme_commands() -> dict[str, str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"<!-- (\w+-command) -->\s*```sh\n(.+?)\n```", text, re.S)
+    return dict(found)
+
+
+def test_readme_has_exactly_the_main_and_test_commands() -> None:
+    commands = readme_commands()
+    assert sorted(commands) == ["main-command", "test-command"]
+    assert "sitegen build" in commands["main-command"]
+    assert "mkdocs serve" in commands["main-command"]
+    assert "pytest" in commands["test-command"]
+    for command in commands.values():
+        assert "\n" not in command
+
+
+def test_ci_script_runs_the_readme_test_command() -> None:
+    script = (REPO / ".ci/run").read_text(encoding="utf-8")
+    assert "<!-- test-command -->" in script
+    assert "-eq 5" in script  # pytest's "no tests collected" is not a pass
+
+
+def test_workflow_passes_actionlint() -> None:
+    actionlint = Path(sys.executable).parent / "actionlint"
+    if not actionlint.exists():
+        pytest.fail("actionlint is missing: install the test extras (pip install -e '.[test]')")
+    run = subprocess.run([str(actionlint), "-no-color"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_workflow_tests_builds_and_deploys_only_from_main() -> None:
+    workflow = yaml.safe_load((REPO / ".github/workflows/site.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    commands = [s.get("run", "") for s in steps]
+    assert any("pytest" in c for c in commands)
+    assert any(c.startswith("sitegen build") for c in commands)
+    assert any(c == "mkdocs build --strict" for c in commands)
+    uses = [s.get("uses", "") for s in steps] + [
+        s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]]
+    for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
+        assert any(f"actions/{action}@" in u for u in uses)
+    assert "refs/heads/main" in workflow["jobs"]["deploy"]["if"]
+
+
+def test_mkdocs_config_has_the_site_features() -> None:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    assert config["docs_dir"] == "content"
+    assert config["theme"]["name"] == "material"
+    assert config["theme"]["custom_dir"] == "overrides"
+    assert config["plugins"][:3] == ["sitegen", "search", "tags"]
+    features = set(config["theme"]["features"])
+    assert {"navigation.instant", "search.suggest", "search.highlight", "search.share"} <= features
+    assert len(config["theme"]["palette"]) == 2
+    assert "/papers/" in config["not_in_nav"]
+
+
+@pytest.mark.parametrize("tool", [["ruff", "check", "sitegen", "tests"], ["mypy"]])
+def test_code_is_lint_and_type_clean(tool: list[str]) -> None:
+    run = subprocess.run([sys.executable, "-m", *tool], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

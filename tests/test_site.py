@@ -1,0 +1,106 @@
+"""End to end: `sitegen build` then `mkdocs build --strict`, checked in the built HTML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sitegen.cli import main
+
+LONG = "We evaluate the method on segmentation benchmarks and report strong results. " * 6
+
+
+def mkdocs_build(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "site"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+class Injections(HTMLParser):
+    """Collects anything in a page that would run script or load content from text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+            if name in ("href", "src") and value and value.strip().lower().startswith(
+                    ("javascript:", "data:", "vbscript:")) and value != "javascript:void(0)":
+                self.found.append(f"<{tag} {name}={value!r}>")
+        if tag in ("img", "iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        self._script = tag == "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._script and "alert(" in data:
+            self.found.append(f"<script>{data[:40]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._script = False
+
+
+def test_seed_site_builds_strict_with_614_small_paper_pages(seed_project: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--project", str(seed_project)])
+    assert result.exit_code == 0, result.output
+    assert "736 records read from 5 files, 122 duplicates merged, 614 papers" in result.output
+    assert len(list((seed_project / "content/papers").glob("*.md"))) == 614
+
+    built = mkdocs_build(seed_project)
+    assert built.returncode == 0, built.stderr
+    assert "WARNING" not in built.stderr
+    site = seed_project / "site"
+    papers = list((site / "papers").glob("*/index.html"))
+    assert len(papers) == 614
+    assert max(p.stat().st_size for p in papers) < 40_000
+    assert (site / "topics/object-detection/index.html").exists()
+    assert (site / "topics/untagged/index.html").exists()
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "614 papers" in home
+    # Paper pages stay out of the navigation.
+    assert "/papers/" not in home.split('class="md-nav__list"', 1)[1].split("</nav>", 1)[0]
+    paper = (site / "papers/ssd-single-shot-multibox-detector/index.html").read_text(encoding="utf-8")
+    assert 'href="https://github.com/weiliu89/caffe/tree/ssd"' in paper
+    assert 'class="md-tag" href="../../topics/object-detection/"' in paper
+    assert "Where this paper was found" in paper
+
+
+def test_hostile_titles_and_abstracts_never_become_live_html(project: Path) -> None:
+    (project / "sources/evil.txt").write_text(
+        "<script>alert('t')</script> Segmentation of <img src=x onerror=alert(1)>\n\n"
+        f"{LONG}<script>alert('a')</script> [x](javascript:alert(1)) "
+        '<a href="javascript:alert(2)">y</a> {: onclick="alert(3)" } '
+        "https://github.com/e/r\" onmouseover=\"alert(4)\n\n"
+        "[click](javascript:alert(5)) Segmentation link title\n\n"
+        f"{LONG}\n\n"
+        "A last title with no abstract\n",
+        encoding="utf-8",
+    )
+    (project / "sources/blob.bin").write_bytes(b"\x00\xff\x00binary")
+    result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "sources/blob.bin: error: binary file" in result.output
+    assert "sources/evil.txt:9: warning: title 'A last title with no abstract'" in result.output
+
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    pages = sorted((project / "site").rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        checker = Injections()
+        checker.feed(page.read_text(encoding="utf-8"))
+        assert checker.found == [], page
+    search = (project / "site/search/search_index.json").read_text(encoding="utf-8")
+    assert "<script>" not in search and "<img" not in search
+    paper = next((project / "site/papers").glob("script-alert*/index.html"))
+    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt; Segmentation" in paper.read_text()
