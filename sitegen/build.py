@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from .config import Config
 from .dedupe import TITLE_THRESHOLD, Merge, dedupe, same_paper, sorted_words
-from .models import Diagnostic, Paper, Report, display_path
+from .models import Diagnostic, Paper, Report, SourceRef, display_path
 from .pages import Page, read_pages, source_ref
 from .parse import collect_sources, parse_sources
 from .render import add_sources, environment, render_new_paper, safe_to_reserialise
@@ -151,21 +151,25 @@ def build(config: Config) -> BuildResult:
     matched = [(paper, index.match(paper)) for paper in papers]
     # Only new papers are auto-tagged: an existing page's tags are the curator's.
     fresh = iter(tag_papers([paper for paper, page in matched if page is None], topics))
+    seen_again: dict[str, tuple[Page, list[SourceRef]]] = {}
     for paper, page in matched:
-        if page is None:
-            paper = next(fresh)
-            if slugify(paper.title) in broken:
-                report.add(Diagnostic(
-                    "warning", display_path(papers_dir / f"{slugify(paper.title)}.md", base),
-                    f"not updated with {paper.title[:60]!r}: the page does not parse",
-                ))
-                continue
-            slug = unique_slug(paper.title, taken)
-            meta, text = render_new_paper(env, paper, added)
-            out[f"{PAPERS}/{slug}.md"] = text
-            final[slug] = (meta, paper.abstract)
+        if page is not None:
+            # Several incoming papers may land on one page: gather their sources first.
+            seen_again.setdefault(page.slug, (page, []))[1].extend(paper.sources)
             continue
-        updated = add_sources(page, paper.sources)
+        paper = next(fresh)
+        if slugify(paper.title) in broken:
+            report.add(Diagnostic(
+                "warning", display_path(papers_dir / f"{slugify(paper.title)}.md", base),
+                f"not updated with {paper.title[:60]!r}: the page does not parse",
+            ))
+            continue
+        slug = unique_slug(paper.title, taken)
+        meta, text = render_new_paper(env, paper, added)
+        out[f"{PAPERS}/{slug}.md"] = text
+        final[slug] = (meta, paper.abstract)
+    for slug, (page, refs) in sorted(seen_again.items()):
+        updated = add_sources(page, tuple(refs))
         if updated is None:
             continue
         if not safe_to_reserialise(page):
@@ -175,8 +179,8 @@ def build(config: Config) -> BuildResult:
                 line=1, hint="add the new `sources` entries by hand, or move comments to the notes",
             ))
             continue
-        out[f"{PAPERS}/{page.slug}.md"] = updated[1]
-        final[page.slug] = (updated[0], page.abstract)
+        out[f"{PAPERS}/{slug}.md"] = updated[1]
+        final[slug] = (updated[0], page.abstract)
 
     # 4. Generated pages, from every paper page as it will be on disk.
     views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import frontmatter
-import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
@@ -148,14 +147,26 @@ def test_slug_collisions_get_distinct_stable_slugs(project: Path) -> None:
     assert pages == ["spindet-rotated-object-detection-in-aerial-images.md"]
 
 
-@pytest.mark.parametrize("hidden", [True])
-def test_hidden_papers_leave_generated_pages(project: Path, hidden: bool) -> None:
+def test_hidden_papers_leave_generated_pages(project: Path) -> None:
     run(project)
     path = project / "content/papers/sparse-autoencoders-find-monosemantic-features-in-language-models.md"
     post = frontmatter.load(path)
-    post["hidden"] = hidden
+    post["hidden"] = True
     path.write_text(frontmatter.dumps(post) + "\n", encoding="utf-8")
     run(project)
     home = (project / "content/index.md").read_text(encoding="utf-8")
     assert "sparse-autoencoders-find" not in home
     assert path.exists()
+
+
+def test_comments_in_front_matter_are_never_dropped(project: Path) -> None:
+    run(project)
+    path = project / "content/papers/curating-reading-lists-by-hand.md"
+    text = path.read_text(encoding="utf-8").replace("tags: []", "tags: []  # tag me later")
+    path.write_text(text, encoding="utf-8")
+    (project / "sources/again.txt").write_text(
+        (FIXTURES / "small.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run(project)
+    assert path.read_text(encoding="utf-8") == text
+    assert any("front matter has comments; left unchanged" in str(d)
+               for d in result.report.diagnostics)
