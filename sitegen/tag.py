@@ -27,13 +27,6 @@ class Topic:
     terms: tuple[str, ...]
 
 
-def _term_regex(term: str) -> str:
-    """A term matches as whole words; a trailing * matches any word ending."""
-    words = term.lower().split()
-    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
-    return r"\b" + r"[\s-]+".join(parts) + r"\b"
-
-
 def _node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -107,46 +100,69 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
     return topics, problems
 
 
-class Matcher:
-    """Finds every topic term in a text with one combined regular expression.
+_WORD = re.compile(r"\w+")
 
-    One pass over the text for all topics is what keeps tagging fast: a
-    pattern per topic means dozens of passes per abstract.
+
+def _words(text: str) -> tuple[str, ...]:
+    """Lower-case words; hyphens and punctuation separate words, as in "x-ray" = "x ray"."""
+    return tuple(_WORD.findall(text.lower()))
+
+
+class Matcher:
+    """Finds topic terms in a text by looking its words up, one pass for all topics.
+
+    Word look-ups instead of one big regular expression: Python's re tries
+    every alternative at every position, which made tagging the slowest stage.
     """
 
     def __init__(self, topics: list[Topic]) -> None:
         self.topics = topics
-        self.exact: dict[str, set[int]] = {}
-        self.prefixes: list[tuple[str, int]] = []
+        self.exact: dict[tuple[str, ...], set[int]] = {}
+        # Terms ending in "*": the words before the last, then (last-word prefix, topic).
+        self.prefixed: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+        self.firsts: set[str] = set()
+        self.longest = 1
         for i, topic in enumerate(topics):
             for term in topic.terms:
-                key = _term_key(term)
-                if key.endswith("*"):
-                    self.prefixes.append((key.rstrip("*"), i))
+                words = _words(term.rstrip("*"))
+                if not words:
+                    continue
+                if term.endswith("*"):
+                    self.prefixed.setdefault(words[:-1], []).append((words[-1], i))
                 else:
-                    self.exact.setdefault(key, set()).add(i)
-        terms = sorted({t for topic in topics for t in topic.terms}, key=len, reverse=True)
-        self.pattern = re.compile("|".join(_term_regex(t) for t in terms), re.IGNORECASE)
+                    self.exact.setdefault(words, set()).add(i)
+                if len(words) > 1:
+                    self.firsts.add(words[0])
+                self.longest = max(self.longest, len(words))
+        self._single: dict[str, set[int]] = {}
 
-    def topics_of(self, matched: str) -> set[int]:
-        """Indexes of the topics a matched phrase belongs to."""
-        key = _term_key(matched)
-        found = set(self.exact.get(key, ()))
-        found.update(i for prefix, i in self.prefixes if key.startswith(prefix))
+    def _single_word(self, word: str) -> set[int]:
+        found = self._single.get(word)
+        if found is None:
+            found = set(self.exact.get((word,), ()))
+            found.update(i for prefix, i in self.prefixed.get((), ()) if word.startswith(prefix))
+            self._single[word] = found
         return found
 
     def hits(self, text: str) -> dict[int, set[str]]:
         """For each topic, the distinct phrases of the text that matched its terms."""
         hits: dict[int, set[str]] = {}
-        for match in self.pattern.finditer(text):
-            phrase = _term_key(match.group(0))
-            for i in self.topics_of(phrase):
-                hits.setdefault(i, set()).add(phrase)
+        words = _words(text)
+        for start, word in enumerate(words):
+            for i in self._single_word(word):
+                hits.setdefault(i, set()).add(word)
+            if word not in self.firsts:
+                continue
+            for n in range(2, self.longest + 1):
+                gram = words[start:start + n]
+                if len(gram) < n:
+                    break
+                found = set(self.exact.get(gram, ()))
+                found.update(i for prefix, i in self.prefixed.get(gram[:-1], ())
+                             if gram[-1].startswith(prefix))
+                for i in found:
+                    hits.setdefault(i, set()).add(" ".join(gram))
         return hits
-
-
-def _term_key(text: str) -> str:
-    return " ".join(re.split(r"[\s-]+", text.lower())).strip()
 
 
 def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int, Topic]]:
