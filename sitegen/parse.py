@@ -98,7 +98,8 @@ def _content_lines(text: str) -> list[tuple[int, str, str | None]]:
             listed = line
             lines.append((number, "", listed))  # a date line ends the pairing run
             continue
-        if not lines and line.startswith(_GLUED_PREFIX) and line[len(_GLUED_PREFIX)].isupper():
+        first = not any(text for _, text, _ in lines)
+        if first and line.startswith(_GLUED_PREFIX) and line[len(_GLUED_PREFIX)].isupper():
             # Copying without blank lines glues the first title to "Subscribe".
             line = line[len(_GLUED_PREFIX):]
         lines.append((number, line, listed))

@@ -48,6 +48,12 @@ def test_missing_abstracts_are_reported_with_their_line() -> None:
     assert str(problems[0]).startswith("sources/x.txt:4: warning: title 'Orphan Title' has no abstract")
 
 
+def test_glued_title_after_a_date_line_is_unglued() -> None:
+    records, problems = parse_hf_text(f"Mar 11\nSubscribeGlued Title\n{LONG}\n", source())
+    assert not problems
+    assert (records[0].title, records[0].listed) == ("Glued Title", "Mar 11")
+
+
 def test_abstract_without_title_is_reported() -> None:
     records, problems = parse_hf_text(f"{LONG}\nA Title\n{LONG}\n", source())
     assert len(records) == 1 and problems[0].line == 1
