@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from .config import Config
 from .dedupe import TITLE_THRESHOLD, Merge, dedupe, same_paper, sorted_words
 from .models import Diagnostic, Paper, Report, SourceRef, display_path
-from .pages import Page, read_pages, source_ref
+from .pages import Page, read_pages, source_ref, tag_names
 from .parse import collect_sources, parse_sources
 from .render import add_sources, environment, render_new_paper, safe_to_reserialise
 from .site import GENERATED, PaperView, SiteInfo, render_site
@@ -89,9 +89,8 @@ class ExistingIndex:
         return None
 
 
-def unique_slug(title: str, taken: set[str]) -> str:
-    """A slug for a new page that no existing or planned page uses."""
-    base = slugify(title)
+def unique_slug(base: str, taken: set[str]) -> str:
+    """A slug for a new page, from its title's slug, that no existing or planned page uses."""
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -105,15 +104,12 @@ def _list(value: object) -> list[Any]:
 
 def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     """What the generated pages need of a paper page, read defensively: curators edit these."""
-    tags = meta.get("tags")
-    tag_list = tuple(str(t) for t in _list(tags) if t is not None) if isinstance(tags, list) else (
-        (tags,) if isinstance(tags, str) and tags else ())
     code = next((str(link.get("url")) for link in _list(meta.get("links"))
                  if isinstance(link, dict) and link.get("kind") == "code"), None)
     refs = [ref for ref in (source_ref(s) for s in _list(meta.get("sources"))) if ref]
     last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
     added = meta.get("added")
-    return PaperView(slug, str(meta.get("title") or slug), tag_list, abstract, code,
+    return PaperView(slug, str(meta.get("title") or slug), tag_names(meta), abstract, code,
                      str(added) if added else None, last)
 
 
@@ -158,13 +154,13 @@ def build(config: Config) -> BuildResult:
             seen_again.setdefault(page.slug, (page, []))[1].extend(paper.sources)
             continue
         paper = next(fresh)
-        if slugify(paper.title) in broken:
+        if (base_slug := slugify(paper.title)) in broken:
             report.add(Diagnostic(
-                "warning", display_path(papers_dir / f"{slugify(paper.title)}.md", base),
+                "warning", display_path(papers_dir / f"{base_slug}.md", base),
                 f"not updated with {paper.title[:60]!r}: the page does not parse",
             ))
             continue
-        slug = unique_slug(paper.title, taken)
+        slug = unique_slug(base_slug, taken)
         meta, text = render_new_paper(env, paper, added)
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)
@@ -186,7 +182,8 @@ def build(config: Config) -> BuildResult:
     views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
              if meta.get("hidden") is not True]
     result.papers = len(views)
-    result.tagged = sum(1 for v in views if any(t in {x.name for x in topics} for t in v.tags))
+    names = {t.name for t in topics}
+    result.tagged = sum(1 for v in views if names.intersection(v.tags))
     info = SiteInfo(config.title, config.description, len(records), len(files))
     generated = render_site(env, views, topics, info)
     out.update(generated)

@@ -57,20 +57,16 @@ class Page:
         match = _ABSTRACT.search(self.body)
         return html.unescape(_TAG.sub("", match.group(1))) if match else ""
 
-    @property
-    def tags(self) -> list[str]:
-        """The page's tags as strings (a curator may write a single tag or none)."""
-        tags = self.meta.get("tags")
-        if isinstance(tags, list):
-            return [str(t) for t in tags if t is not None and str(t).strip()]
-        if isinstance(tags, str) and tags.strip():
-            return [tags]
-        return []
 
-    @property
-    def hidden(self) -> bool:
-        """Whether the curator took this paper off the site."""
-        return self.meta.get("hidden") is True
+
+def tag_names(meta: dict[str, Any]) -> tuple[str, ...]:
+    """A page's tags as strings: a curator may write a list, a single tag, or none."""
+    tags = meta.get("tags")
+    if isinstance(tags, list):
+        return tuple(str(t) for t in tags if t is not None and str(t).strip())
+    if isinstance(tags, str) and tags.strip():
+        return (tags,)
+    return ()
 
 
 def source_ref(entry: object) -> SourceRef | None:

@@ -90,6 +90,7 @@ def _content_lines(text: str) -> list[tuple[int, str, str | None]]:
     """Lines that carry listings, as (line number, text, listing date in force)."""
     lines: list[tuple[int, str, str | None]] = []
     listed: str | None = None
+    seen_text = False
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.casefold() in NOISE_LINES:
@@ -98,10 +99,10 @@ def _content_lines(text: str) -> list[tuple[int, str, str | None]]:
             listed = line
             lines.append((number, "", listed))  # a date line ends the pairing run
             continue
-        first = not any(text for _, text, _ in lines)
-        if first and line.startswith(_GLUED_PREFIX) and line[len(_GLUED_PREFIX)].isupper():
+        if not seen_text and line.startswith(_GLUED_PREFIX) and line[len(_GLUED_PREFIX)].isupper():
             # Copying without blank lines glues the first title to "Subscribe".
             line = line[len(_GLUED_PREFIX):]
+        seen_text = True
         lines.append((number, line, listed))
     return lines
 

@@ -10,6 +10,7 @@ List it first under ``plugins:`` in mkdocs.yml.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import frontmatter
@@ -31,7 +32,9 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             if not file.src_uri.startswith("papers/"):
                 continue
             try:
-                meta = frontmatter.load(file.abs_src_path).metadata
+                text = Path(file.abs_src_path).read_text(encoding="utf-8")
+                # MkDocs parses every page again later: only pay for YAML here when needed.
+                meta = frontmatter.loads(text).metadata if "hidden" in text else {}
             except Exception:  # a page that does not parse is reported by MkDocs itself
                 continue
             if meta.get("hidden") is True:

@@ -181,8 +181,7 @@ def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int,
 def tag_paper(paper: Paper, matcher: Matcher) -> Paper:
     """Give a paper the names of its best-matching topics (at most three)."""
     scored = score_topics(paper.title, paper.abstract, matcher)
-    order = {t.name: i for i, t in enumerate(matcher.topics)}
-    scored.sort(key=lambda st: (-st[0], order[st[1].name]))
+    scored.sort(key=lambda st: -st[0])  # stable: equal scores keep the taxonomy's order
     return replace(paper, tags=tuple(t.name for _, t in scored[:MAX_TOPICS_PER_PAPER]))
 
 
