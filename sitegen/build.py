@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
-from rapidfuzz import fuzz, process
 
 from .config import Config
-from .dedupe import TITLE_THRESHOLD, Merge, dedupe, same_paper, sorted_words
-from .models import Diagnostic, Paper, Report, SourceRef, display_path
-from .pages import Page, read_pages, source_ref, tag_names
+from .dedupe import DedupeResult, dedupe
+from .models import Diagnostic, Report, display_path
+from .pages import read_pages, source_ref, tag_names
 from .parse import collect_sources, parse_sources
-from .render import add_sources, environment, render_new_paper, safe_to_reserialise
+from .reconcile import assign, read_overrides
+from .render import environment, render_new_paper, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
 from .tag import load_topics, tag_papers
 from .text import slugify
@@ -37,7 +37,7 @@ class BuildResult:
     files: int = 0
     papers: int = 0
     merged: int = 0
-    fuzzy: list[Merge] = field(default_factory=list)
+    dedupe: DedupeResult = field(default_factory=lambda: DedupeResult([]))
     topics: int = 0
     tagged: int = 0
     stats: WriteStats = field(default_factory=WriteStats)
@@ -64,31 +64,6 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-class ExistingIndex:
-    """Finds the page a paper already has: same source record, same title, or a fuzzy match."""
-
-    def __init__(self, pages: list[Page]) -> None:
-        self.pages = pages
-        self.by_ref = {ref: page for page in pages for ref in page.refs}
-        self.by_title = {page.title_key: page for page in pages if page.title_key}
-        self.sorted_keys = [sorted_words(page.title_key) for page in pages]
-
-    def match(self, paper: Paper) -> Page | None:
-        """The existing page of a paper, if it has one."""
-        for ref in paper.sources:
-            if ref in self.by_ref:
-                return self.by_ref[ref]
-        if paper.key in self.by_title:
-            return self.by_title[paper.key]
-        query = sorted_words(paper.key)
-        for _, _, i in process.extract(query, self.sorted_keys, scorer=fuzz.ratio,
-                                       score_cutoff=TITLE_THRESHOLD, limit=5):
-            page = self.pages[i]
-            if same_paper(paper.title, paper.abstract, page.title, page.abstract):
-                return page
-        return None
-
-
 def unique_slug(base: str, taken: set[str]) -> str:
     """A slug for a new page, from its title's slug, that no existing or planned page uses."""
     slug, n = base, 2
@@ -113,6 +88,23 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
                      str(added) if added else None, last)
 
 
+def review(config: Config) -> BuildResult:
+    """Read and deduplicate the sources as a build would, without writing anything."""
+    result = BuildResult()
+    files, problems = collect_sources(config.sources, config.root)
+    result.report.extend(problems)
+    records, problems = parse_sources(files, config.format)
+    result.report.extend(problems)
+    pages, _, problems = read_pages(config.content / PAPERS, config.root)
+    result.report.extend(problems)
+    overrides = read_overrides(pages, records, config.root)
+    result.report.extend(overrides.problems)
+    result.dedupe = dedupe(records, overrides.distinct)
+    result.records, result.files, result.papers = len(records), len(files), len(result.dedupe.papers)
+    result.merged = len(records) - len(result.dedupe.papers)
+    return result
+
+
 def build(config: Config) -> BuildResult:
     """Run a whole build for a configuration."""
     result = BuildResult()
@@ -122,7 +114,7 @@ def build(config: Config) -> BuildResult:
     # 1. Gather: sources, taxonomy, and the pages already in content/.
     files, problems = collect_sources(config.sources, base)
     report.extend(problems)
-    records, problems = parse_sources(files)
+    records, problems = parse_sources(files, config.format)
     report.extend(problems)
     topics, problems = load_topics(config.topics, display_path(config.topics, base))
     report.extend(problems)
@@ -131,8 +123,12 @@ def build(config: Config) -> BuildResult:
     report.extend(problems)
     result.records, result.files, result.topics = len(records), len(files), len(topics)
 
-    # 2. Dedupe the incoming records.
-    papers, result.fuzzy = dedupe(records)
+    # 2. Dedupe the incoming records, obeying the curator's distinct_from.
+    overrides = read_overrides(pages, records, base)
+    report.extend(overrides.problems)
+    deduped = dedupe(records, overrides.distinct)
+    papers = deduped.papers
+    result.dedupe = deduped
     result.merged = len(records) - len(papers)
 
     # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
@@ -140,20 +136,12 @@ def build(config: Config) -> BuildResult:
     final: dict[str, tuple[dict[str, Any], str]] = {
         p.slug: (p.meta, p.abstract) for p in pages
     }
-    index = ExistingIndex(pages)
+    plan = assign(papers, pages, overrides)
     taken = {p.slug for p in pages} | broken
     env = environment()
     added = today()
-    matched = [(paper, index.match(paper)) for paper in papers]
     # Only new papers are auto-tagged: an existing page's tags are the curator's.
-    fresh = iter(tag_papers([paper for paper, page in matched if page is None], topics))
-    seen_again: dict[str, tuple[Page, list[SourceRef]]] = {}
-    for paper, page in matched:
-        if page is not None:
-            # Several incoming papers may land on one page: gather their sources first.
-            seen_again.setdefault(page.slug, (page, []))[1].extend(paper.sources)
-            continue
-        paper = next(fresh)
+    for paper in tag_papers(plan.new, topics):
         if (base_slug := slugify(paper.title)) in broken:
             report.add(Diagnostic(
                 "warning", display_path(papers_dir / f"{base_slug}.md", base),
@@ -164,8 +152,11 @@ def build(config: Config) -> BuildResult:
         meta, text = render_new_paper(env, paper, added)
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)
-    for slug, (page, refs) in sorted(seen_again.items()):
-        updated = add_sources(page, tuple(refs))
+    by_slug = {p.slug: p for p in pages}
+    for slug in sorted(set(plan.gains) | set(overrides.split)):
+        page = by_slug[slug]
+        updated = update_page(page, tuple(plan.gains.get(slug, ())),
+                              frozenset(overrides.split.get(slug, ())), plan.fill.get(slug))
         if updated is None:
             continue
         if not safe_to_reserialise(page):
@@ -180,7 +171,7 @@ def build(config: Config) -> BuildResult:
 
     # 4. Generated pages, from every paper page as it will be on disk.
     views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
-             if meta.get("hidden") is not True]
+             if meta.get("hidden") is not True and slug not in overrides.alias]
     result.papers = len(views)
     names = {t.name for t in topics}
     result.tagged = sum(1 for v in views if names.intersection(v.tags))

@@ -29,6 +29,7 @@ class Config:
     topics: Path
     title: str
     description: str
+    format: str | None = None  # read every source in this format instead of detecting it
 
 
 class ConfigError(Exception):
@@ -58,6 +59,7 @@ def load_config(
     root: Path,
     sources: tuple[str, ...] = (),
     content: str | None = None,
+    fmt: str | None = None,
 ) -> Config:
     """Read and validate [tool.sitegen]; command-line values override the file."""
     path = root / "pyproject.toml"
@@ -104,4 +106,5 @@ def load_config(
         topics=root / str(values["topics"]),
         title=str(values["title"]),
         description=str(values["description"]),
+        format=fmt,
     )

@@ -1,72 +1,81 @@
-"""Dedupe stage: group records that describe the same paper.
+"""Dedupe stage: group records that describe the same paper, like a careful bibliographer.
 
-Exact matches on the normalised title come first. Fuzzy title matches are
-only considered between titles that share one of their rarest words
-(blocking), and are accepted only when the abstracts agree too: a false merge
-hides a paper from the reader, so the thresholds are conservative.
+Identifiers decide first (the same arXiv id or DOI). Otherwise titles are
+compared with rapidfuzz, only between records that share one of their title's
+rarest words (blocking keeps the cost near-linear), and a title match must be
+backed by whatever both records have: abstracts that agree, overlapping author
+names, years within one. Generic titles ("Editorial", "Preface") never merge on
+the title alone. A merge never joins two groups holding records that conflict
+(different arXiv ids, no author in common, years two apart) or that a curator
+declared distinct. A false merge hides a paper, so the thresholds are strict;
+every merge and every near miss is kept for the review report.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .models import Link, Paper, Record
-from .text import extract_links, normalize_title
+from .ids import is_generic_title, name_words
+from .models import Link, Paper, Record, SourceRef
+from .text import normalize_title
 
-TITLE_THRESHOLD = 92.0
-TITLE_ONLY_THRESHOLD = 97.0  # when one side has no abstract to confirm the match
+TITLE_THRESHOLD = 92.0  # with agreeing abstracts, or with one of authors / year agreeing
+CORROBORATED_THRESHOLD = 87.0  # when both authors and year agree
+TITLE_ONLY_THRESHOLD = 97.0  # when nothing else can confirm the match
 ABSTRACT_THRESHOLD = 70.0
-BLOCK_WORDS = 2
+NEAR_MISS = 85.0  # title scores from here up are reported when not merged
+AUTHOR_AGREEMENT = 0.5  # then, with the same year, a shortened title or a subtitle is enough:
+SHORTENED_TITLE = 85.0
+SUBTITLE = 1.0  # share of the shorter title's words found in the longer one
+SUBTITLE_WORDS = 3  # ... when the shorter title has at least this many words
+BLOCK_WORDS = 3
+MAIN_BLOCK_WORDS = 2  # also block on the main title's rarest words, for added subtitles
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or",
-    "the", "to", "via", "with",
+    "the", "to", "via", "with", "using", "towards", "toward", "its", "their", "we", "our",
 ))
+_ROMAN = frozenset(("i", "ii", "iii", "iv", "vi", "vii", "viii", "ix"))
+# Words that make a title about another work: "Addendum to X" is not X.
+_RELATION_WORDS = frozenset((
+    "addendum", "erratum", "errata", "corrigendum", "comments", "comment", "response", "reply",
+    "rejoinder", "retraction", "rebuttal", "discussion",
+))
+# Words that say what kind of item a record is ("X - Book Review", "X (demo abstract)"):
+# ignored when checking that one title is the other plus a subtitle.
+_GENRE_WORDS = frozenset((
+    "book", "review", "guest", "editorial", "editor", "editors", "introduction", "foreword",
+    "preface", "tutorial", "session", "demo", "demonstration", "abstract", "extended", "invited",
+    "talk", "keynote", "panel", "poster", "short", "paper",
+))
+_SUBTITLE = re.compile(r":\s|\s[-\u2013\u2014]+\s|\s\(")
+_BRACKETED = re.compile(r"\s*[\[(][^\])]*[\])]\s*")
 
 
 @dataclass(frozen=True)
-class Merge:
-    """A fuzzy merge decision, kept for reporting."""
+class Evidence:
+    """What the matcher compares of a record or a page."""
 
-    title_a: str
-    title_b: str
-    title_score: float
-    abstract_score: float | None
+    key: str
+    words: str
+    alt_words: str  # the title without bracketed parts (translations, acronyms)
+    abstract: str
+    names: frozenset[str]
+    year: int | None
+    arxiv: str | None
+    doi: str | None
+    main: str = ""  # the title before a colon or dash: subtitles come and go between exports
+    origin: str = ""  # the source file: one export rarely lists a paper twice
+    numbers: frozenset[str] = frozenset()  # "Part II", "TPC-D 2": numbers tell versions apart
 
-
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def candidate_pairs(keys: list[str]) -> set[tuple[int, int]]:
-    """Pairs of titles sharing one of their rarest words: near-linear, unlike all pairs."""
-    words = [[w for w in key.split() if w not in _STOPWORDS] or key.split() for key in keys]
-    frequency = Counter(w for ws in words for w in set(ws))
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, ws in enumerate(words):
-        for word in sorted(set(ws), key=lambda w: (frequency[w], w))[:BLOCK_WORDS]:
-            blocks[word].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        for x, a in enumerate(members):
-            for b in members[x + 1:]:
-                pairs.add((a, b) if a < b else (b, a))
-    return pairs
+    @property
+    def generic(self) -> bool:
+        """Whether the title alone says little (Editorial, Preface, …)."""
+        return is_generic_title(self.key)
 
 
 def sorted_words(key: str) -> str:
@@ -74,58 +83,354 @@ def sorted_words(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
-def same_paper(title_a: str, abstract_a: str, title_b: str, abstract_b: str) -> Merge | None:
-    """Decide whether two differently-titled records are the same paper."""
-    key_a, key_b = normalize_title(title_a), normalize_title(title_b)
-    score = fuzz.ratio(sorted_words(key_a), sorted_words(key_b))
-    if score < TITLE_THRESHOLD:
-        return None
-    if not abstract_a or not abstract_b:
-        return Merge(title_a, title_b, score, None) if score >= TITLE_ONLY_THRESHOLD else None
-    abstract_score = fuzz.token_set_ratio(abstract_a[:1500].lower(), abstract_b[:1500].lower())
-    if abstract_score < ABSTRACT_THRESHOLD:
-        return None
-    return Merge(title_a, title_b, score, abstract_score)
+def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: int | None = None,
+             arxiv: str | None = None, doi: str | None = None, origin: str = "") -> Evidence:
+    """The matching evidence of one record or page."""
+    key = normalize_title(title)
+    alt = normalize_title(_BRACKETED.sub(" ", title)) or key
+    numbers = frozenset(w for w in key.split() if w.isdigit() or w in _ROMAN)
+    main = normalize_title(_SUBTITLE.split(title, 1)[0])
+    return Evidence(key, sorted_words(key), sorted_words(alt), abstract[:1500].lower(),
+                    name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers)
 
 
-def dedupe(records: Iterable[Record]) -> tuple[list[Paper], list[Merge]]:
-    """Group records into papers; returns the papers (sorted by key) and the fuzzy merges made."""
-    groups: dict[str, list[Record]] = defaultdict(list)
-    for record in sorted(records, key=lambda r: r.source):
-        groups[normalize_title(record.title)].append(record)
-    keys = sorted(groups)
-    best = [max(groups[k], key=lambda r: len(r.abstract)) for k in keys]
-    union = _UnionFind(len(keys))
-    merges: list[Merge] = []
-    for a, b in sorted(candidate_pairs(keys)):
-        if union.find(a) == union.find(b):
+def record_evidence(record: Record) -> Evidence:
+    """Matching evidence of a parsed record."""
+    return evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
+                    record.source.file)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether two records are one paper, why, and how close their titles are."""
+
+    same: bool
+    reason: str
+    title_score: float
+    abstract_score: float | None = None
+    authors: float = 0.0  # share of the shorter author list found in the other
+    year_gap: int = 1  # 0 for the same year; unknown counts as 1
+
+    @property
+    def strength(self) -> tuple[bool, float, int, float, float]:
+        """Sort key: merges first, then closer titles, years and author lists.
+
+        The year matters when a conference and a journal version share a title:
+        each export's 1997 record should pair with the other's 1997 record.
+        """
+        return (not self.same, -min(self.title_score, 95.0), self.year_gap, -self.title_score,
+                -self.authors)
+
+
+def _similar_name(x: str, y: str) -> bool:
+    return x == y or (abs(len(x) - len(y)) <= 2 and fuzz.ratio(x, y) >= 85)
+
+
+def names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two author lists share a name word, allowing small spelling differences."""
+    return bool(a & b) or any(_similar_name(x, y) for x in a for y in b)
+
+
+def author_agreement(a: frozenset[str], b: frozenset[str]) -> float:
+    """Share of the shorter list's name words that the other list has too (0 when either is unknown)."""
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(1 for x in small if x in large or any(_similar_name(x, y) for y in large)) / len(small)
+
+
+def conflict(a: Evidence, b: Evidence) -> str | None:
+    """A reason two records cannot be the same paper, whatever their titles say."""
+    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
+        return "different arXiv ids"
+    if a.doi and b.doi and a.doi != b.doi and not (a.arxiv and a.arxiv == b.arxiv):
+        return "different DOIs"
+    if a.year and b.year and abs(a.year - b.year) > 1:
+        return f"years {a.year} and {b.year}"
+    if a.names and b.names and not names_overlap(a.names, b.names):
+        return "no author in common"
+    return None
+
+
+def title_score(a: Evidence, b: Evidence) -> float:
+    """Similarity of two titles, 0-100: the better of word order ignored and kept, brackets optional."""
+    score = max(fuzz.ratio(a.words, b.words), fuzz.ratio(a.key, b.key))
+    if score < 100 and (a.alt_words != a.words or b.alt_words != b.words):
+        # Just below an exact match, so "X (demo)" pairs with "X (demo)" before "X".
+        score = max(score, min(fuzz.ratio(a.alt_words, b.alt_words), 99.0))
+    return score
+
+
+def _about(key: str) -> frozenset[str]:
+    return _RELATION_WORDS.intersection(key.split())
+
+
+def contained(a: str, b: str, min_words: int = 3) -> float:
+    """Share of the shorter title's content words that the longer one has (spelling aside)."""
+    wa = [w for w in a.split() if w not in _STOPWORDS and w not in _GENRE_WORDS]
+    wb = [w for w in b.split() if w not in _STOPWORDS and w not in _GENRE_WORDS]
+    short, long = (wa, set(wb)) if len(wa) <= len(wb) else (wb, set(wa))
+    if len(short) < min_words:
+        return 0.0
+    found = sum(1 for w in short if w in long or any(_similar_name(w, x) for x in long))
+    return found / len(short)
+
+
+def compare(a: Evidence, b: Evidence) -> Decision:
+    """Decide whether two records describe the same paper."""
+    decision = _compare(a, b)
+    if a.year and b.year and a.year == b.year:
+        return replace(decision, year_gap=0)
+    return decision
+
+
+def _compare(a: Evidence, b: Evidence) -> Decision:
+    if a.arxiv and a.arxiv == b.arxiv:
+        return Decision(True, "same arXiv id", 100.0)
+    if a.doi and a.doi == b.doi:
+        return Decision(True, "same DOI", 100.0)
+    score = title_score(a, b)
+    agree = author_agreement(a.names, b.names)
+    if score < NEAR_MISS and not (agree and a.origin != b.origin):
+        return Decision(False, "titles differ", score)
+    if reason := conflict(a, b):
+        return Decision(False, reason, score, authors=agree)
+    if a.numbers - b.numbers and b.numbers - a.numbers:
+        return Decision(False, "numbers in the titles differ", score, authors=agree)
+    if _about(a.key) != _about(b.key):
+        return Decision(False, "one is a comment on or correction of the other", score, authors=agree)
+    if a.abstract and b.abstract:
+        abstract = fuzz.token_set_ratio(a.abstract, b.abstract)
+        if abstract < ABSTRACT_THRESHOLD:
+            return Decision(False, "abstracts differ", score, abstract)
+        if score >= TITLE_THRESHOLD:
+            return Decision(True, "title and abstract", score, abstract)
+        return Decision(False, "titles differ", score, abstract)
+    authors = bool(a.names and b.names)  # both known and (no conflict) overlapping
+    years = bool(a.year and b.year)
+    if a.generic or b.generic:
+        if authors and years and a.year == b.year and score >= TITLE_ONLY_THRESHOLD:
+            return Decision(True, "generic title, same authors and year", score, authors=agree)
+        return Decision(False, "generic title", score, authors=agree)
+    need = (TITLE_ONLY_THRESHOLD, TITLE_THRESHOLD, CORROBORATED_THRESHOLD)[authors + years]
+    if score >= need:
+        what = " and ".join(w for w, ok in (("authors", authors), ("year", years)) if ok)
+        return Decision(True, f"title and {what}" if what else "title", score, authors=agree)
+    if a.origin != b.origin and a.year and a.year == b.year:
+        # Two exports of one paper in the same year, one title shortened or with a
+        # subtitle ("Online Query Processing: a tutorial"), or only the main title
+        # kept ("GridDB: a relational interface…"): the authors must agree.
+        known = bool(a.names and b.names)
+        words = 2 if agree == 1.0 else SUBTITLE_WORDS
+        if (not known or agree >= AUTHOR_AGREEMENT) and max(
+                contained(a.key, b.key, words), contained(a.alt_words, b.alt_words, words)) >= SUBTITLE:
+            return Decision(True, "same year, one title extends the other", score, authors=agree)
+        if agree >= AUTHOR_AGREEMENT and score >= SHORTENED_TITLE:
+            return Decision(True, "same authors and year, similar title", score, authors=agree)
+        if agree == 1.0 and a.main == b.main and len(a.main) >= 4 and a.main != a.key:
+            return Decision(True, "same authors and year, same main title", score, authors=agree)
+    return Decision(False, "titles differ", score, authors=agree)
+
+
+def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
+    """Pairs worth comparing: same identifier, or a shared rare title word. Near-linear."""
+    def content(key: str) -> list[str]:
+        return [w for w in key.split() if w not in _STOPWORDS] or key.split()
+
+    words = [content(e.key) for e in items]
+    frequency = Counter(w for ws in words for w in set(ws))
+
+    def rarest(ws: list[str], n: int) -> list[str]:
+        return sorted(set(ws), key=lambda w: (frequency[w], w))[:n]
+
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, (e, ws) in enumerate(zip(items, words, strict=True)):
+        keys = set(rarest(ws, BLOCK_WORDS))
+        if e.main and e.main != e.key:
+            keys.update(rarest(content(e.main), MAIN_BLOCK_WORDS))
+        for word in keys:
+            blocks[word].append(i)
+        if e.arxiv:
+            blocks["arxiv:" + e.arxiv].append(i)
+        if e.doi:
+            blocks["doi:" + e.doi].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        for x, a in enumerate(members):
+            for b in members[x + 1:]:
+                if a != b:
+                    pairs.add((a, b) if a < b else (b, a))
+    return pairs
+
+
+# Decisions that may put two records of one file on one page. Generic items by the
+# same authors in one year ("Book review column") cannot be told apart, so they share one.
+STRONG = frozenset((
+    "same arXiv id", "same DOI", "title and abstract", "generic title, same authors and year",
+))
+
+
+@dataclass(frozen=True)
+class PairDecision:
+    """A pair decision between two records, for the review report."""
+
+    a: SourceRef
+    b: SourceRef
+    title_a: str
+    title_b: str
+    decision: Decision
+
+
+@dataclass
+class DedupeResult:
+    """Papers, and the decisions a curator may want to review."""
+
+    papers: list[Paper]
+    merges: list[PairDecision] = field(default_factory=list)
+    near_misses: list[PairDecision] = field(default_factory=list)
+
+
+class _Clusters:
+    """Union-find over records that refuses unions joining conflicting or curator-split records."""
+
+    def __init__(self, items: Sequence[Evidence], marks: list[set[tuple[int, int]]]) -> None:
+        self.parent = list(range(len(items)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(items))}
+        self.marks = {i: set(m) for i, m in enumerate(marks)}
+        self.files = {i: {item.origin} for i, item in enumerate(items)}
+        self.items = items
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def blocker(self, a: int, b: int, decision: Decision) -> str | None:
+        """Why the groups of a and b may not be joined, if they may not."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        if decision.reason not in STRONG and self.files[ra] & self.files[rb]:
+            # One export rarely lists a paper twice: two records of one file on one
+            # page need an identifier or an abstract, not just a similar title.
+            return "would put two records of one file on one page"
+        for constraint, side in self.marks[ra]:
+            if (constraint, 1 - side) in self.marks[rb]:
+                return "declared distinct by the curator"
+        if len(self.members[ra]) > 1 or len(self.members[rb]) > 1:
+            for x in self.members[ra]:
+                for y in self.members[rb]:
+                    if (x, y) != (a, b) and (reason := conflict(self.items[x], self.items[y])):
+                        return f"would join records with {reason}"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = sorted((self.find(a), self.find(b)))
+        if ra != rb:
+            self.parent[rb] = ra
+            self.members[ra].extend(self.members.pop(rb))
+            self.marks[ra] |= self.marks.pop(rb)
+            self.files[ra] |= self.files.pop(rb)
+
+
+def dedupe(
+    records: Iterable[Record],
+    distinct: Sequence[tuple[frozenset[SourceRef], frozenset[SourceRef]]] = (),
+) -> DedupeResult:
+    """Group records into papers (sorted by key); ``distinct`` lists record sets never to be joined."""
+    ordered = sorted(records, key=lambda r: r.source)
+    items = [record_evidence(r) for r in ordered]
+    index = {r.source: i for i, r in enumerate(ordered)}
+    marks: list[set[tuple[int, int]]] = [set() for _ in ordered]
+    for k, sides in enumerate(distinct):
+        for side, refs in enumerate(sides):
+            for ref in refs:
+                if ref in index:
+                    marks[index[ref]].add((k, side))
+    decisions = []
+    for a, b in candidate_pairs(items):
+        decision = compare(items[a], items[b])
+        if decision.same or decision.title_score >= NEAR_MISS:
+            decisions.append((a, b, decision))
+    # Strongest evidence first, so a doubtful pair cannot pre-empt a certain one.
+    decisions.sort(key=lambda d: (d[2].strength, d[0], d[1]))
+    clusters = _Clusters(items, marks)
+    result = DedupeResult([])
+
+    def pair(a: int, b: int, decision: Decision) -> PairDecision:
+        ra, rb = ordered[a], ordered[b]
+        return PairDecision(ra.source, rb.source, ra.title, rb.title, decision)
+
+    for a, b, decision in decisions:
+        if not decision.same:
+            if clusters.find(a) != clusters.find(b):
+                result.near_misses.append(pair(a, b, decision))
             continue
-        merge = same_paper(best[a].title, best[a].abstract, best[b].title, best[b].abstract)
-        if merge:
-            union.union(a, b)
-            merges.append(merge)
-    clusters: dict[int, list[Record]] = defaultdict(list)
-    for i, key in enumerate(keys):
-        clusters[union.find(i)].extend(groups[key])
-    papers = [merge_records(members) for members in clusters.values()]
-    return sorted(papers, key=lambda p: p.key), merges
+        if clusters.find(a) == clusters.find(b):
+            continue
+        if reason := clusters.blocker(a, b, decision):
+            result.near_misses.append(pair(a, b, Decision(False, reason, decision.title_score,
+                                                          decision.abstract_score)))
+            continue
+        clusters.union(a, b)
+        if decision.reason != "title and abstract" or decision.title_score < 100:
+            result.merges.append(pair(a, b, decision))
+    groups: dict[int, list[Record]] = defaultdict(list)
+    for i, record in enumerate(ordered):
+        groups[clusters.find(i)].append(record)
+    result.papers = sorted((merge_records(g) for g in groups.values()), key=lambda p: (p.key, p.sources))
+    return result
+
+
+def _richest(values: Iterable[str | None]) -> str | None:
+    return max((v for v in values if v), key=len, default=None)
+
+
+def merge_authors(lists: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    """The fullest author list, plus anyone only the other lists name."""
+    known: list[tuple[str, ...]] = [names for names in lists if names]
+    if not known:
+        return ()
+    def fullness(names: tuple[str, ...]) -> tuple[int, int]:
+        return len(names), sum(len(n) for n in names)
+
+    fullest: tuple[str, ...] = max(known, key=fullness)
+    base = list(fullest)
+    seen = {w for name in base for w in name_words((name,))}
+    for names in known:
+        for name in names:
+            words = name_words((name,))
+            if words and not words & seen:
+                base.append(name)
+                seen |= words
+    return tuple(base)
 
 
 def merge_records(records: list[Record]) -> Paper:
-    """Combine the records of one paper: first title, fullest abstract, every link and source."""
+    """Combine the records of one paper: every source, the richest value of each field."""
     ordered = sorted(records, key=lambda r: r.source)
-    first = ordered[0]
-    abstract = max((r.abstract for r in ordered), key=len)
+    # The longest title keeps subtitles; among equals, the first read.
+    title = max(ordered, key=lambda r: len(normalize_title(r.title))).title
     links: dict[str, Link] = {}
     for record in ordered:
-        for link in extract_links(record.abstract):
+        for link in record.links:
             links.setdefault(link.url, link)
-    listed = next((r.listed for r in ordered if r.listed), None)
+    years = Counter(r.year for r in ordered if r.year)
+    keywords = dict.fromkeys(k for r in ordered for k in r.keywords)
     return Paper(
-        key=normalize_title(first.title),
-        title=first.title,
-        abstract=abstract,
+        key=normalize_title(title),
+        title=title,
+        abstract=_richest(r.abstract for r in ordered) or "",
         links=tuple(links.values()),
-        listed=listed,
+        listed=next((r.listed for r in ordered if r.listed), None),
         sources=tuple(r.source for r in ordered),
+        authors=merge_authors(r.authors for r in ordered),
+        year=min(years, key=lambda y: (-years[y], y)) if years else None,
+        published=min((r.published for r in ordered if r.published), default=None),
+        venue=_richest(r.venue for r in ordered),
+        arxiv=next((r.arxiv for r in ordered if r.arxiv), None),
+        doi=next((r.doi for r in ordered if r.doi), None),
+        upvotes=max((r.upvotes for r in ordered if r.upvotes is not None), default=None),
+        keywords=tuple(keywords),
     )

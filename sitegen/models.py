@@ -23,21 +23,30 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
-class Record:
-    """One paper listing as read from a source file."""
-
-    title: str
-    abstract: str
-    source: SourceRef
-    listed: str | None = None
-
-
-@dataclass(frozen=True)
 class Link:
     """A URL found in a paper's text, with what it most likely points at."""
 
     kind: Literal["code", "project", "paper", "data", "link"]
     url: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One paper listing as read from a source file; everything but the title is optional."""
+
+    title: str
+    abstract: str
+    source: SourceRef
+    listed: str | None = None
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    published: str | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    links: tuple[Link, ...] = ()
+    upvotes: int | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,14 @@ class Paper:
     listed: str | None
     sources: tuple[SourceRef, ...]
     tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    published: str | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    upvotes: int | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

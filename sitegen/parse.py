@@ -1,4 +1,4 @@
-"""Parse stage: read paper listings copied from Hugging Face Papers pages."""
+"""Parse stage: find the source files, read them, and hand each to the reader of its format."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .formats import detect_format, parse_bibtex, parse_delimited, parse_json, parse_jsonl
 from .models import Diagnostic, Record, SourceRef, display_path
-from .text import clean_latex
+from .text import clean_latex, extract_links
 
 # Page chrome that a copy of a Papers page carries above the listing.
 NOISE_LINES = frozenset(
@@ -67,10 +68,15 @@ def read_text(source: SourceFile) -> tuple[str | None, Diagnostic | None]:
         data = source.path.read_bytes()
     except OSError as exc:
         return None, Diagnostic("error", source.display, f"cannot read: {exc.strerror}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:8192]:
         return None, Diagnostic(
             "error", source.display, "binary file, not a text dump; skipped",
-            hint="sources/ should hold text copied from Papers pages",
+            hint="sources/ holds text dumps, JSON, JSON Lines, CSV, TSV or BibTeX files",
         )
     try:
         return data.decode("utf-8-sig"), None
@@ -144,14 +150,31 @@ def parse_hf_text(text: str, source: SourceFile) -> tuple[list[Record], list[Dia
             i += 1
             continue
         ref = SourceRef(source.name, len(records) + 1, number)
-        records.append(Record(clean_latex(title), clean_latex(lines[i + 1][1]), ref, listed))
+        abstract = clean_latex(lines[i + 1][1])
+        records.append(Record(clean_latex(title), abstract, ref, listed, links=extract_links(abstract)))
         i += 2
     if not records and not problems:
         problems.append(Diagnostic("warning", source.display, "no paper records found"))
     return records, problems
 
 
-def parse_sources(files: list[SourceFile]) -> tuple[list[Record], list[Diagnostic]]:
+def parse_text(
+    text: str, source: SourceFile, fmt: str | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Parse one source's text in the given format, or the one its name and content suggest."""
+    fmt = fmt or detect_format(source.name, text)
+    if fmt in ("json", "hf-api"):
+        return parse_json(text, source, hf_api=fmt == "hf-api")
+    if fmt == "jsonl":
+        return parse_jsonl(text, source)
+    if fmt in ("csv", "tsv"):
+        return parse_delimited(text, source, "\t" if fmt == "tsv" else ",")
+    if fmt == "bibtex":
+        return parse_bibtex(text, source)
+    return parse_hf_text(text, source)
+
+
+def parse_sources(files: list[SourceFile], fmt: str | None = None) -> tuple[list[Record], list[Diagnostic]]:
     """Parse every source file; unreadable files and bad records are reported, not fatal."""
     records: list[Record] = []
     problems: list[Diagnostic] = []
@@ -161,7 +184,10 @@ def parse_sources(files: list[SourceFile]) -> tuple[list[Record], list[Diagnosti
             problems.append(problem)
         if text is None:
             continue
-        found, issues = parse_hf_text(text, source)
+        if not text.strip():
+            problems.append(Diagnostic("warning", source.display, "empty file; no records"))
+            continue
+        found, issues = parse_text(text, source, fmt)
         records.extend(found)
         problems.extend(issues)
     return records, problems

@@ -20,13 +20,13 @@ _ESCAPED_KEYS = ("title", "description")
 
 
 class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    """Escape page titles, hide ``hidden: true`` papers, map topic names to topic pages."""
+    """Escape page titles, hide hidden and merged papers, map topic names to topic pages."""
 
     def __init__(self) -> None:
         self.topic_urls: dict[str, str] = {}
 
     def on_files(self, files: Any, config: Any) -> Any:
-        """Take hidden paper pages off the site."""
+        """Take hidden paper pages, and pages a curator merged into another, off the site."""
         self.topic_urls = {}
         for file in list(files.documentation_pages()):
             if not file.src_uri.startswith("papers/"):
@@ -34,10 +34,11 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             try:
                 text = Path(file.abs_src_path).read_text(encoding="utf-8")
                 # MkDocs parses every page again later: only pay for YAML here when needed.
-                meta = frontmatter.loads(text).metadata if "hidden" in text else {}
+                meta = (frontmatter.loads(text).metadata
+                        if "hidden" in text or "duplicate_of" in text else {})
             except Exception:  # a page that does not parse is reported by MkDocs itself
                 continue
-            if meta.get("hidden") is True:
+            if meta.get("hidden") is True or meta.get("duplicate_of"):
                 files.remove(file)
         return files
 

@@ -10,7 +10,7 @@ import jinja2
 from frontmatter.default_handlers import YAMLHandler
 
 from .models import Paper, SourceRef
-from .pages import Page
+from .pages import Page, source_ref
 from .text import escape_html_text
 
 PAPER_TEMPLATE = "paper.html"  # the theme override in overrides/ that lays paper pages out
@@ -33,9 +33,32 @@ def environment() -> jinja2.Environment:
     )
 
 
+def bibliographic_fields(paper: Paper) -> dict[str, Any]:
+    """The fields sitegen knows of a paper beyond its title: authors, year, venue, identifiers."""
+    fields: dict[str, Any] = {}
+    if paper.authors:
+        fields["authors"] = list(paper.authors)
+    if paper.year:
+        fields["year"] = paper.year
+    if paper.venue:
+        fields["venue"] = paper.venue
+    if paper.published:
+        fields["published"] = paper.published
+    if paper.arxiv:
+        fields["arxiv"] = paper.arxiv
+    if paper.doi:
+        fields["doi"] = paper.doi
+    if paper.upvotes is not None:
+        fields["upvotes"] = paper.upvotes
+    return fields
+
+
 def paper_front_matter(paper: Paper, added: dt.date) -> dict[str, Any]:
     """Front matter of a new paper page, in the order a curator reads it."""
-    meta: dict[str, Any] = {"title": paper.title, "tags": list(paper.tags)}
+    meta: dict[str, Any] = {"title": paper.title, **bibliographic_fields(paper), "tags": list(paper.tags)}
+    extra = [k for k in paper.keywords if k not in paper.tags]
+    if extra:
+        meta["keywords"] = extra
     meta["links"] = [{"kind": link.kind, "url": link.url} for link in paper.links]
     if paper.listed:
         meta["listed"] = paper.listed
@@ -70,19 +93,33 @@ def safe_to_reserialise(page: Page) -> bool:
     return canonical.strip() == page.front_matter.strip() or "#" not in page.front_matter
 
 
-def add_sources(page: Page, refs: tuple[SourceRef, ...]) -> tuple[dict[str, Any], str] | None:
-    """Page text with the new provenance entries appended; None when nothing is new.
+def update_page(
+    page: Page, refs: tuple[SourceRef, ...], drop: frozenset[tuple[str, int]] = frozenset(),
+    fill: Paper | None = None,
+) -> tuple[dict[str, Any], str] | None:
+    """Page text with new provenance entries, split-off records removed and missing fields filled.
 
-    Only the ``sources`` list changes: every other key keeps the curator's
-    value and order, and the body is kept byte for byte.
+    Only ``sources`` changes, plus bibliographic keys (authors, year, venue,
+    identifiers) the page does not have at all: a key the curator set, even to
+    an empty value, is theirs. The body is kept byte for byte. None when
+    nothing changes.
     """
-    known = page.refs
-    new = [ref for ref in refs if ref not in known]
-    if not new:
-        return None
-    meta = dict(page.meta)
-    existing = meta.get("sources")
+    known = {(r.file, r.record) for r in page.refs}
+    new = list({(r.file, r.record): r for r in refs if (r.file, r.record) not in known}.values())
+    existing = page.meta.get("sources")
     kept: list[Any] = list(existing) if isinstance(existing, list) else []
+    if drop:
+        kept = [e for e in kept if not ((ref := source_ref(e)) and (ref.file, ref.record) in drop)]
+    missing = {k: v for k, v in bibliographic_fields(fill).items() if k not in page.meta} if fill else {}
+    if not new and not missing and len(kept) == len(existing if isinstance(existing, list) else []):
+        return None
+    meta: dict[str, Any] = {}
+    for key, value in page.meta.items():
+        if key == "sources":
+            meta.update(missing)
+            missing = {}
+        meta[key] = value
+    meta.update(missing)
     meta["sources"] = kept + [ref.as_dict() for ref in new]
     front = YAMLHandler().export(meta, **_YAML_OPTIONS)
     return meta, f"---\n{front}\n---\n{page.body}"

@@ -117,6 +117,8 @@ class Matcher:
 
     def __init__(self, topics: list[Topic]) -> None:
         self.topics = topics
+        # A source's keyword that is a topic's name or slug tags the paper with it.
+        self.by_label = {label.casefold(): t.name for t in topics for label in (t.name, t.slug)}
         self.exact: dict[tuple[str, ...], set[int]] = {}
         # Terms ending in "*": the words before the last, then (last-word prefix, topic).
         self.prefixed: dict[tuple[str, ...], list[tuple[str, int]]] = {}
@@ -179,10 +181,17 @@ def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int,
 
 
 def tag_paper(paper: Paper, matcher: Matcher) -> Paper:
-    """Give a paper the names of its best-matching topics (at most three)."""
+    """Give a paper its source keywords that name a topic, then its best-matching topics (three at most)."""
+    named = [matcher.by_label[k.casefold()] for k in paper.keywords if k.casefold() in matcher.by_label]
     scored = score_topics(paper.title, paper.abstract, matcher)
     scored.sort(key=lambda st: -st[0])  # stable: equal scores keep the taxonomy's order
-    return replace(paper, tags=tuple(t.name for _, t in scored[:MAX_TOPICS_PER_PAPER]))
+    tags = list(dict.fromkeys(named))
+    for _, topic in scored:
+        if len(tags) >= MAX_TOPICS_PER_PAPER:
+            break
+        if topic.name not in tags:
+            tags.append(topic.name)
+    return replace(paper, tags=tuple(tags))
 
 
 def tag_papers(papers: Iterable[Paper], topics: list[Topic]) -> list[Paper]:

@@ -144,7 +144,12 @@ def test_slug_collisions_get_distinct_stable_slugs(project: Path) -> None:
     shutil.copy(FIXTURES / "small.txt", project / "sources/small.txt")
     run(project)
     pages = sorted(p.name for p in (project / "content/papers").glob("spindet-*"))
-    assert pages == ["spindet-rotated-object-detection-in-aerial-images.md"]
+    # Same title, different abstracts: two papers, and the second one's slug is suffixed.
+    assert pages == ["spindet-rotated-object-detection-in-aerial-images-2.md",
+                     "spindet-rotated-object-detection-in-aerial-images.md"]
+    before = {p.name: p.read_bytes() for p in (project / "content/papers").iterdir()}
+    run(project)
+    assert {p.name: p.read_bytes() for p in (project / "content/papers").iterdir()} == before
 
 
 def test_hidden_papers_leave_generated_pages(project: Path) -> None:

@@ -18,7 +18,7 @@ def test_shipped_taxonomy_is_valid_and_covers_the_seeds() -> None:
     assert len(topics) >= 19
     files, _ = collect_sources([SEEDS], SEEDS.parent)
     records, _ = parse_sources(files)
-    papers = tag_papers(dedupe(records)[0], topics)
+    papers = tag_papers(dedupe(records).papers, topics)
     tagged = [p for p in papers if p.tags]
     assert len(tagged) / len(papers) >= 0.95
     counts = Counter(tag for p in papers for tag in p.tags)

@@ -1,0 +1,141 @@
+"""Map a raw record (a JSON object, a CSV row, a BibTeX entry) to a Record, forgivingly."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .ids import arxiv_from_doi, normalize_arxiv, normalize_doi, parse_date, parse_year, split_authors
+from .models import Link, Record, SourceRef
+from .text import classify_url, clean_latex, extract_links, is_safe_url
+
+# Accepted spellings of each field, after lower-casing and dropping spaces, dashes and underscores.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "papertitle", "name"),
+    "abstract": ("abstract", "summary", "description"),
+    "authors": ("authors", "author", "creators", "creator"),
+    "year": ("year", "pubyear", "publicationyear"),
+    "date": ("date", "published", "publishedat", "publicationdate", "pubdate", "submitted"),
+    "doi": ("doi",),
+    "arxiv": ("arxiv", "arxivid", "eprint", "arxivurl"),
+    "url": ("url", "link", "pdf", "pdfurl", "paperurl", "href"),
+    "code": ("code", "github", "githubrepo", "coderepo", "repository", "repo"),
+    "project": ("project", "projectpage", "homepage", "website"),
+    "tags": ("tags", "keywords", "keyword", "topics", "categories"),
+    "venue": ("venue", "journal", "booktitle", "conference", "journaltitle", "publisher"),
+    "upvotes": ("upvotes", "votes", "likes"),
+    "listed": ("listed",),
+}
+_LOOKUP = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+
+def canonical_key(key: str) -> str | None:
+    """The field a column or key name stands for, or None when sitegen does not use it."""
+    return _LOOKUP.get(re.sub(r"[\s_\-.]+", "", key.lower()))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value if v is not None)
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _words_list(value: Any) -> tuple[str, ...]:
+    items = [_text(v) for v in value] if isinstance(value, list) else re.split(r"[;,]", _text(value))
+    return tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def gather(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename a raw record's keys to sitegen's field names; the first non-empty spelling wins."""
+    fields: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = canonical_key(str(key))
+        if name and name not in fields and value not in (None, "", []):
+            fields[name] = value
+    return fields
+
+
+def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | None, str | None]:
+    """Build a Record from gathered fields; returns (None, reason) when there is no title."""
+    title = clean_latex(_text(fields.get("title")))
+    if not title:
+        return None, "missing 'title'"
+    abstract = clean_latex(_text(fields.get("abstract")))
+    links: dict[str, Link] = {}
+    arxiv = normalize_arxiv(_text(fields.get("arxiv"))) if fields.get("arxiv") else None
+    doi = normalize_doi(_text(fields.get("doi"))) if fields.get("doi") else None
+    for kind in ("code", "project", "url"):
+        for url in _words_list(fields.get(kind)) if kind != "url" else _url_list(fields.get(kind)):
+            if not is_safe_url(url):
+                continue
+            arxiv = arxiv or normalize_arxiv(url)
+            doi = doi or (normalize_doi(url) if "doi.org/" in url else None)
+            link = classify_url(url)
+            if kind == "code":
+                link = Link("code", url)
+            elif kind == "project":
+                link = Link("project", url)
+            links.setdefault(link.url, link)
+    for link in extract_links(abstract):
+        links.setdefault(link.url, link)
+    arxiv = arxiv or arxiv_from_doi(doi)
+    date = parse_date(fields.get("date"))
+    year = parse_year(fields["year"]) if fields.get("year") is not None else None
+    year = year or (parse_year(fields["date"]) if fields.get("date") else None)
+    venue = clean_latex(_text(fields.get("venue"))) or None
+    listed = _text(fields.get("listed")) or None
+    return Record(
+        title=title,
+        abstract=abstract,
+        source=source,
+        listed=listed,
+        authors=tuple(clean_latex(a) for a in split_authors(fields.get("authors"))),
+        year=year,
+        published=date,
+        venue=venue,
+        arxiv=arxiv,
+        doi=doi,
+        links=tuple(links.values()),
+        upvotes=_int(fields.get("upvotes")),
+        keywords=_words_list(fields.get("tags")),
+    ), None
+
+
+def _url_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(_text(v) for v in value if _text(v))
+    return tuple(u for u in re.split(r"\s+", _text(value)) if u)
+
+
+def hf_api_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields of one entry of the Hugging Face daily-papers API (``{"paper": {...}, ...}``)."""
+    paper = entry.get("paper")
+    inner: Mapping[str, Any] = paper if isinstance(paper, Mapping) else {}
+    fields = gather(entry)  # title and summary are sometimes repeated at entry level
+    fields.pop("date", None)  # the entry's own date is when it was listed, not published
+    fields.update(gather(inner))
+    if inner.get("id"):
+        fields.setdefault("arxiv", str(inner["id"]))
+    if inner.get("githubRepo"):
+        fields["code"] = inner["githubRepo"]
+    if inner.get("projectPage"):
+        fields["project"] = inner["projectPage"]
+    if entry.get("publishedAt") and "listed" not in fields:
+        fields["listed"] = parse_date(entry["publishedAt"])
+    return fields
+
+
+def looks_like_hf_api(entry: object) -> bool:
+    """Whether a JSON object is a daily-papers API entry rather than a flat record."""
+    return isinstance(entry, Mapping) and isinstance(entry.get("paper"), Mapping)
+

@@ -1,0 +1,242 @@
+"""Readers for machine-readable exports: JSON (incl. the Hugging Face API), JSON Lines, CSV/TSV, BibTeX.
+
+Each reader returns the records it could read and a diagnostic, naming the
+line or record, for each one it could not: one bad record never costs the
+others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .fields import gather, hf_api_fields, looks_like_hf_api, to_record
+from .models import Diagnostic, Record, SourceRef
+
+if TYPE_CHECKING:
+    from .parse import SourceFile
+
+FORMATS = ("hf-text", "hf-api", "json", "jsonl", "csv", "tsv", "bibtex")
+_EXTENSIONS = {
+    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
+    ".tab": "tsv", ".bib": "bibtex", ".bibtex": "bibtex",
+}
+_RESYNC = re.compile(r"\}\s*,\s*(?=\{)")
+
+
+def detect_format(name: str, text: str) -> str:
+    """The format of a source from its extension, else from its first characters."""
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    start = text.lstrip()[:1]
+    if start == "[":
+        return "json"
+    if start == "{":
+        first = text.lstrip().split("\n", 1)[0].strip()
+        return "jsonl" if first.endswith("}") and len(text.strip().splitlines()) > 1 else "json"
+    if start == "@":
+        return "bibtex"
+    return "hf-text"
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _one(
+    raw: object, source: SourceFile, number: int, line: int, hf_api: bool,
+) -> tuple[Record | None, Diagnostic | None]:
+    ref = SourceRef(source.name, number, line)
+    if not isinstance(raw, Mapping):
+        return None, Diagnostic("error", source.display, f"record {number} is not an object; skipped",
+                                line=line)
+    fields = hf_api_fields(raw) if hf_api or looks_like_hf_api(raw) else gather(raw)
+    record, why = to_record(fields, ref)
+    if record is None:
+        keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "none"
+        return None, Diagnostic("error", source.display, f"record {number}: {why}; skipped", line=line,
+                                hint=f"keys found: {keys}")
+    return record, None
+
+
+def _list_key(data: object) -> str | None:
+    """The key of the one list of records in a JSON object such as ``{"papers": [...]}``."""
+    if isinstance(data, Mapping):
+        keys = [k for k, v in data.items() if isinstance(v, list)]
+        if len(keys) == 1:
+            return str(keys[0])
+    return None
+
+
+def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[list[Record], list[Diagnostic]]:
+    """Read a JSON array of records element by element, so a syntax error costs one record only."""
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    decoder = json.JSONDecoder()
+    stripped = text.lstrip()
+    if not stripped:
+        return [], [Diagnostic("warning", source.display, "empty file; no records")]
+    pos = len(text) - len(stripped)
+    if stripped[0] != "[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return [], [Diagnostic("error", source.display, f"invalid JSON: {exc.msg}", line=exc.lineno)]
+        key = _list_key(data)
+        found = re.search(rf'"{re.escape(json.dumps(key)[1:-1])}"\s*:\s*\[', text) if key else None
+        if found is None:
+            return [], [Diagnostic("error", source.display, "expected an array of paper records", line=1,
+                                   hint='or an object holding one such array, e.g. {"papers": [...]}')]
+        pos = found.end() - 1
+    pos += 1
+    number = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text):
+            problems.append(Diagnostic("error", source.display, "invalid JSON: the array is not closed",
+                                       line=_line_at(text, pos)))
+            break
+        if text[pos] == "]":
+            break
+        number += 1
+        line = _line_at(text, pos)
+        try:
+            raw, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            problems.append(Diagnostic("error", source.display,
+                                       f"record {number}: invalid JSON: {exc.msg}; skipped", line=exc.lineno))
+            # Carry on at the next object of the array, if there is one.
+            resync = _RESYNC.search(text, exc.pos)
+            if resync is None:
+                break
+            pos = resync.end()
+            continue
+        record, problem = _one(raw, source, number, line, hf_api)
+        if record:
+            records.append(record)
+        if problem:
+            problems.append(problem)
+    if not records and not problems:
+        problems.append(Diagnostic("warning", source.display, "no paper records found"))
+    return records, problems
+
+
+def parse_jsonl(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnostic]]:
+    """Read JSON Lines: one object per line; blank lines are ignored."""
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    number = 0
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Diagnostic("error", source.display,
+                                       f"record {number}: invalid JSON: {exc.msg}; skipped", line=line_no))
+            continue
+        record, problem = _one(raw, source, number, line_no, False)
+        if record:
+            records.append(record)
+        if problem:
+            problems.append(problem)
+    if not records and not problems:
+        problems.append(Diagnostic("warning", source.display, "empty file; no records"))
+    return records, problems
+
+
+def parse_delimited(text: str, source: SourceFile, delimiter: str) -> tuple[list[Record], list[Diagnostic]]:
+    """Read CSV or TSV with a header row; record N is the Nth data row."""
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Diagnostic("warning", source.display, "empty file; no records")]
+    except csv.Error as exc:
+        return [], [Diagnostic("error", source.display, f"unreadable header: {exc}", line=1)]
+    names = [h.strip() for h in header]
+    if not any(n.lower().replace(" ", "") in ("title", "papertitle", "name") for n in names):
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        return [], [Diagnostic("error", source.display, f"{kind} header has no 'title' column", line=1,
+                               hint=f"columns found: {', '.join(names[:10])}")]
+    number = 0
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Diagnostic("error", source.display, f"malformed row: {exc}; skipped", line=line))
+            line = reader.line_num + 1
+            continue
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        number += 1
+        if len(row) != len(names):
+            problems.append(Diagnostic(
+                "error", source.display,
+                f"record {number}: {len(row)} fields, the header has {len(names)}; skipped", line=start,
+                hint="a field holding the delimiter must be quoted",
+            ))
+            continue
+        ref = SourceRef(source.name, number, start)
+        record, why = to_record(gather(dict(zip(names, row, strict=True))), ref)
+        if record:
+            records.append(record)
+        else:
+            problems.append(Diagnostic("error", source.display, f"record {number}: {why}; skipped",
+                                       line=start))
+    if not records and not problems:
+        problems.append(Diagnostic("warning", source.display, "no paper records found"))
+    return records, problems
+
+
+def parse_bibtex(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnostic]]:
+    """Read BibTeX with bibtexparser, LaTeX decoded; unparsable entries are reported by line."""
+    import logging
+
+    import bibtexparser
+    from bibtexparser import middlewares
+
+    # bibtexparser logs each failed block itself; sitegen reports them with file and line.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+    library = bibtexparser.parse_string(  # type: ignore[attr-defined]
+        text, append_middleware=[middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors()],
+    )
+    records: list[Record] = []
+    problems: list[Diagnostic] = []
+    # Entries and failed blocks interleave; number them together by position.
+    blocks = sorted([(e.start_line or 0, e) for e in library.entries]
+                    + [(b.start_line or 0, b) for b in library.failed_blocks], key=lambda x: x[0])
+    for number, (start, block) in enumerate(blocks, start=1):
+        line = start + 1
+        if not isinstance(block, bibtexparser.model.Entry):
+            error = getattr(block, "error", None)
+            reason = str(getattr(error, "abort_reason", "") or error or "").strip()
+            message = (reason.splitlines() or [type(block).__name__])[0]
+            problems.append(Diagnostic("error", source.display,
+                                       f"entry {number}: cannot parse: {message}; skipped", line=line))
+            continue
+        raw = {f.key: f.value for f in block.fields}
+        raw.setdefault("bibtex_key", block.key)
+        record, why = to_record(gather(raw), SourceRef(source.name, number, line))
+        if record:
+            records.append(record)
+        else:
+            problems.append(Diagnostic("error", source.display,
+                                       f"entry {number} ({block.key}): {why}; skipped", line=line))
+    if not records and not problems:
+        problems.append(Diagnostic("warning", source.display, "no BibTeX entries found"))
+    return records, problems
