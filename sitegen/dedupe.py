@@ -136,7 +136,10 @@ def author_agreement(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return sum(1 for x in small if x in large or any(_similar_name(x, y) for y in large)) / len(small)
+    exact = small & large
+    others = large - exact
+    fuzzy = sum(1 for x in small - exact if any(_similar_name(x, y) for y in others))
+    return (len(exact) + fuzzy) / len(small)
 
 
 def conflict(a: Evidence, b: Evidence) -> str | None:
@@ -190,8 +193,10 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     if a.doi and a.doi == b.doi:
         return Decision(True, "same DOI", 100.0)
     score = title_score(a, b)
+    if score < NEAR_MISS and not (a.origin != b.origin and a.year and a.year == b.year):
+        return Decision(False, "titles differ", score)  # only the same-year rules below go lower
     agree = author_agreement(a.names, b.names)
-    if score < NEAR_MISS and not (agree and a.origin != b.origin):
+    if score < NEAR_MISS and not agree:
         return Decision(False, "titles differ", score)
     if reason := conflict(a, b):
         return Decision(False, reason, score, authors=agree)
@@ -362,20 +367,22 @@ def dedupe(
         ra, rb = ordered[a], ordered[b]
         return PairDecision(ra.source, rb.source, ra.title, rb.title, decision)
 
+    misses: list[tuple[int, int, Decision]] = []
     for a, b, decision in decisions:
         if not decision.same:
-            if clusters.find(a) != clusters.find(b):
-                result.near_misses.append(pair(a, b, decision))
+            misses.append((a, b, decision))
             continue
         if clusters.find(a) == clusters.find(b):
             continue
         if reason := clusters.blocker(a, b, decision):
-            result.near_misses.append(pair(a, b, Decision(False, reason, decision.title_score,
-                                                          decision.abstract_score)))
+            misses.append((a, b, Decision(False, reason, decision.title_score, decision.abstract_score,
+                                          decision.authors)))
             continue
         clusters.union(a, b)
         if decision.reason != "title and abstract" or decision.title_score < 100:
             result.merges.append(pair(a, b, decision))
+    # A pair that was not merged directly may still have ended up in one group.
+    result.near_misses = [pair(a, b, d) for a, b, d in misses if clusters.find(a) != clusters.find(b)]
     groups: dict[int, list[Record]] = defaultdict(list)
     for i, record in enumerate(ordered):
         groups[clusters.find(i)].append(record)

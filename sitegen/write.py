@@ -20,15 +20,28 @@ class WriteStats:
     removed: list[str] = field(default_factory=list)
 
 
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_MODE = _file_mode()
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so a reader never sees half a page."""
+    """Write through a temporary file and a rename, so a reader never sees half a page.
+
+    The rename is atomic however the build is interrupted. There is no fsync
+    per page: it made writing tens of thousands of pages take minutes, and
+    surviving a power cut mid-build is the filesystem's job.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        os.chmod(tmp, _MODE)  # mkstemp makes 0600 files; pages are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -86,6 +87,15 @@ def test_hostile_titles_and_abstracts_never_become_live_html(project: Path) -> N
         "A last title with no abstract\n",
         encoding="utf-8",
     )
+    (project / "sources/evil.json").write_text(json.dumps([{
+        "title": "Segmentation <svg onload=alert(6)> by JSON",
+        "abstract": LONG + "<iframe src=javascript:alert(7)>",
+        "authors": ["<img src=x onerror=alert(8)>", "Bo <b onmouseover=alert(9)>Chen</b>"],
+        "venue": "<script>alert(10)</script>", "year": "2024",
+        "doi": '10.1234/"><script>alert(11)</script>',
+        "code": "javascript:alert(12)", "project": 'https://x.org/" onmouseover="alert(13)',
+        "keywords": ["<script>alert(14)</script>"],
+    }]), encoding="utf-8")
     (project / "sources/blob.bin").write_bytes(b"\x00\xff\x00binary")
     result = CliRunner().invoke(main, ["build", "--project", str(project)])
     assert result.exit_code == 0, result.output
@@ -104,3 +114,7 @@ def test_hostile_titles_and_abstracts_never_become_live_html(project: Path) -> N
     assert "<script>" not in search and "<img" not in search
     paper = next((project / "site/papers").glob("script-alert*/index.html"))
     assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt; Segmentation" in paper.read_text()
+    evil = (project / "site/papers/segmentation-svg-onload-alert-6-by-json/index.html").read_text()
+    assert "&lt;img src=x onerror=alert(8)&gt;" in evil
+    assert "&lt;script&gt;alert(10)&lt;/script&gt;" in evil
+    assert 'href="https://doi.org/10.1234/%22%3E%3Cscript%3Ealert%2811%29%3C/script%3E"' in evil
