@@ -85,7 +85,20 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
     added = meta.get("added")
     return PaperView(slug, str(meta.get("title") or slug), tag_names(meta), abstract, code,
-                     str(added) if added else None, last)
+                     str(added) if added else None, last, byline(meta))
+
+
+def byline(meta: dict[str, Any]) -> str:
+    """"First Author et al. · 2024", from whatever of the two a page has."""
+    authors = meta.get("authors")
+    names = [str(a) for a in authors if a] if isinstance(authors, list) else (
+        [str(authors)] if authors else [])
+    parts = []
+    if names:
+        parts.append(names[0] + (" et al." if len(names) > 1 else ""))
+    if meta.get("year"):
+        parts.append(str(meta["year"]))
+    return " · ".join(parts)
 
 
 def review(config: Config) -> BuildResult:

@@ -34,7 +34,7 @@ SHORTENED_TITLE = 85.0
 SUBTITLE = 1.0  # share of the shorter title's words found in the longer one
 SUBTITLE_WORDS = 3  # ... when the shorter title has at least this many words
 BLOCK_WORDS = 3
-MAIN_BLOCK_WORDS = 2  # also block on the main title's rarest words, for added subtitles
+MAIN_BLOCK_WORDS = 2  # and on those of the main title and of the title without brackets
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or",
     "the", "to", "via", "with", "using", "towards", "toward", "its", "their", "we", "our",
@@ -251,8 +251,10 @@ def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, (e, ws) in enumerate(zip(items, words, strict=True)):
         keys = set(rarest(ws, BLOCK_WORDS))
-        if e.main and e.main != e.key:
-            keys.update(rarest(content(e.main), MAIN_BLOCK_WORDS))
+        # Also the rarest words of the main title and of the title without its
+        # bracketed parts: subtitles and translations come and go between sources.
+        for variant in {e.main, e.alt_words} - {e.key, e.words, ""}:
+            keys.update(rarest(content(variant), MAIN_BLOCK_WORDS))
         for word in keys:
             blocks[word].append(i)
         if e.arxiv:
@@ -414,22 +416,37 @@ def merge_authors(lists: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(base)
 
 
+def _title_richness(title: str) -> tuple[int, int]:
+    """The longest title keeps subtitles; among equals, capitals carry information
+    ("SpinDet" over "spindet"), but not a title in all capitals; then the first read."""
+    return len(normalize_title(title)), 0 if title.isupper() else sum(c.isupper() for c in title)
+
+
+def _distinct_links(links: list[Link]) -> tuple[Link, ...]:
+    """Drop a link that another link of its kind extends (a repository and a folder of it)."""
+    def covered(link: Link) -> bool:
+        stem = link.url.rstrip("/") + "/"
+        return any(o.kind == link.kind and o.url.startswith(stem) for o in links if o is not link)
+    return tuple(link for link in links if not covered(link))
+
+
 def merge_records(records: list[Record]) -> Paper:
     """Combine the records of one paper: every source, the richest value of each field."""
     ordered = sorted(records, key=lambda r: r.source)
-    # The longest title keeps subtitles; among equals, the first read.
-    title = max(ordered, key=lambda r: len(normalize_title(r.title))).title
+    title = max(ordered, key=lambda r: _title_richness(r.title)).title
     links: dict[str, Link] = {}
     for record in ordered:
         for link in record.links:
             links.setdefault(link.url, link)
-    years = Counter(r.year for r in ordered if r.year)
+    # The year of a venue (ECCV 2016) over that of a preprint (arXiv 2015).
+    dated = [r for r in ordered if r.year]
+    years = Counter(r.year for r in dated if r.venue) or Counter(r.year for r in dated)
     keywords = dict.fromkeys(k for r in ordered for k in r.keywords)
     return Paper(
         key=normalize_title(title),
         title=title,
         abstract=_richest(r.abstract for r in ordered) or "",
-        links=tuple(links.values()),
+        links=_distinct_links(list(links.values())),
         listed=next((r.listed for r in ordered if r.listed), None),
         sources=tuple(r.source for r in ordered),
         authors=merge_authors(r.authors for r in ordered),

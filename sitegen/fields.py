@@ -6,7 +6,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .ids import arxiv_from_doi, normalize_arxiv, normalize_doi, parse_date, parse_year, split_authors
+from .ids import (
+    arxiv_from_doi,
+    display_name,
+    normalize_arxiv,
+    normalize_doi,
+    parse_date,
+    parse_year,
+    split_authors,
+)
 from .models import Link, Record, SourceRef
 from .text import classify_url, clean_latex, extract_links, is_safe_url
 
@@ -99,7 +107,7 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
         abstract=abstract,
         source=source,
         listed=listed,
-        authors=tuple(clean_latex(a) for a in split_authors(fields.get("authors"))),
+        authors=tuple(display_name(clean_latex(a)) for a in split_authors(fields.get("authors"))),
         year=year,
         published=date,
         venue=venue,

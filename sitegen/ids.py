@@ -91,6 +91,16 @@ def split_authors(value: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip() and p.strip().lower() not in ("et al", "et al."))
 
 
+def display_name(name: str) -> str:
+    """A name as shown on a page: "Vaswani, Ashish" becomes "Ashish Vaswani"."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 2 and all(parts):
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3 and all(parts):  # "Last, Jr., First"
+        return f"{parts[2]} {parts[0]} {parts[1]}"
+    return name.strip()
+
+
 def _looks_last_first(text: str) -> bool:
     return all(part.count(",") == 1 for part in re.split(r"\s+and\s+", text))
 

@@ -27,6 +27,7 @@ class PaperView:
     code: str | None
     added: str | None
     order: tuple[str, int]  # the paper's latest source, to order papers added the same day
+    byline: str = ""  # first author and year, where known
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def _entry(paper: PaperView, slugs: dict[str, str]) -> dict[str, Any]:
     return {
         "slug": paper.slug,
         "title": escape_markdown(paper.title),
+        "byline": escape_markdown(paper.byline),
         "snippet": escape_markdown(snippet(paper.abstract)) if paper.abstract else "",
         "code": markdown_url(code) if code else None,
         "tags": _tag_links(paper.tags, slugs),

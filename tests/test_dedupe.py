@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sitegen.dedupe import candidate_pairs, compare, dedupe, evidence, record_evidence
-from sitegen.models import Record, SourceRef
+from sitegen.fields import gather, to_record
+from sitegen.models import Link, Record, SourceRef
 from sitegen.parse import collect_sources, parse_sources
 from sitegen.text import extract_links
 
-from .conftest import SEEDS
+from .conftest import FIXTURES, SEEDS
 
 ABSTRACT = (
     "We introduce a method for learning visual features without labels by predicting rotations. "
@@ -74,84 +82,14 @@ def test_merged_paper_keeps_the_richest_fields_and_every_link() -> None:
     assert {link.url for link in paper.links} == {"https://a.github.io/p", "https://github.com/a/b"}
 
 
-def test_arxiv_versions_merge_and_different_ids_never_do() -> None:
-    assert groups(
-        rec("Attention Is All You Need", n=1, file="a.json", arxiv="1706.03762"),
-        rec("Attention is all you need (v2, revised)", n=2, file="b.bib", arxiv="1706.03762"),
-        rec("Attention Is All You Need", n=3, file="c.csv", arxiv="2001.00001"),
-    ) == [[("a.json", 1), ("b.bib", 2)], [("c.csv", 3)]]
-
-
-def test_same_doi_merges_whatever_the_titles() -> None:
-    assert len(groups(
-        rec("Query optimisation revisited", n=1, doi="10.1145/1.2"),
-        rec("Revisiting query optimization", n=2, file="b.csv", doi="10.1145/1.2"),
-    )) == 1
-
-
-def test_same_title_by_different_authors_stays_apart() -> None:
-    assert len(groups(
-        rec("Deep Learning for Recommender Systems", n=1, authors=("Ann Smith",), year=2019),
-        rec("Deep learning for recommender systems", n=2, file="b.csv", authors=("Bo Chen",), year=2019),
-    )) == 2
-
-
-def test_conference_and_journal_versions() -> None:
-    conference = rec("Fast Joins for Streams", n=1, authors=("Ann Smith", "Bo Chen"), year=2001)
-    # One year later in another export, same authors: the same work.
-    assert len(groups(conference, rec("Fast joins for streams", n=2, file="b.csv",
-                                      authors=("A. Smith", "B. Chen"), year=2002))) == 1
-    # Three years later: a different publication, kept apart.
-    assert len(groups(conference, rec("Fast joins for streams", n=2, file="b.csv",
-                                      authors=("A. Smith", "B. Chen"), year=2004))) == 2
-    # Distinct DOIs: separate publications even in one year.
-    assert len(groups(
-        rec("Fast Joins for Streams", n=1, authors=("Ann Smith",), year=2001, doi="10.1/a"),
-        rec("Fast joins for streams", n=2, file="b.csv", authors=("Ann Smith",), year=2001, doi="10.1/b"),
-    )) == 2
-
-
-def test_bracketed_translations_subtitles_and_typos() -> None:
-    authors = ("Jürgen Müller", "Eva Weber")
-    assert len(groups(
-        rec("Anfragen an Datenbanken [Querying databases]", n=1, authors=authors, year=1999),
-        rec("Anfragen an Datenbanken", n=2, file="b.csv", authors=("J. Muller", "E. Weber"), year=1999),
-    )) == 1
-    assert len(groups(
-        rec("Online Query Processing", n=1, authors=("Joe Hellerstein",), year=2001),
-        rec("Online query processing: a tutorial", n=2, file="b.csv", authors=("J. Hellerstein",),
-            year=2001),
-    )) == 1
-    assert len(groups(
-        rec("ZOO: A Desktop Emperiment Management Environment", n=1, authors=("Y. Ioannidis",), year=1997),
-        rec("Zoo: a desktop experiment management environment", n=2, file="b.csv",
-            authors=("Yannis E. Ioannidis",), year=1997),
-    )) == 1
-
-
-def test_generic_titles_never_merge_on_the_title_alone() -> None:
-    assert len(groups(rec("Editorial", n=1), rec("Editorial", n=2, file="b.csv"))) == 2
-    assert len(groups(
-        rec("Editorial", n=1, authors=("Ann Smith",), year=2001),
-        rec("Editorial", n=2, file="b.csv", authors=("Bo Chen",), year=2001),
-    )) == 2
-    assert len(groups(
-        rec("Editorial", n=1, authors=("Ann Smith",), year=2001),
-        rec("Editorial", n=2, file="b.csv", authors=("Ann Smith",), year=2001),
-    )) == 1
-
-
-def test_parts_and_addenda_are_other_works() -> None:
-    authors = ("Maria Halkidi", "Michalis Vazirgiannis")
-    assert len(groups(
-        rec("Clustering validity checking methods: part I", n=1, authors=authors, year=2002),
-        rec("Clustering validity checking methods: part II", n=2, file="b.csv", authors=authors, year=2002),
-    )) == 2
-    assert len(groups(
-        rec("Automatic Generation of Production Rules", n=1, authors=authors, year=1994),
-        rec("Addendum to Automatic Generation of Production Rules", n=2, file="b.csv", authors=authors,
-            year=1995),
-    )) == 2
+def test_a_repository_link_gives_way_to_a_folder_of_it() -> None:
+    result = dedupe([
+        rec("SSD", ABSTRACT + " Code: https://github.com/weiliu89/caffe/tree/ssd", 1),
+        Record("SSD", ABSTRACT, SourceRef("b.json", 1, 2), links=(Link("code", "https://github.com/weiliu89/caffe"),
+                                                                  Link("project", "https://ssd.example.org"))),
+    ])
+    assert [link.url for link in result.papers[0].links] == [
+        "https://github.com/weiliu89/caffe/tree/ssd", "https://ssd.example.org"]
 
 
 def test_a_group_never_joins_conflicting_records() -> None:
@@ -196,3 +134,50 @@ def test_blocking_compares_far_fewer_pairs_than_all_pairs() -> None:
     pairs = candidate_pairs(items)
     all_pairs = len(items) * (len(items) - 1) // 2
     assert len(pairs) < all_pairs * 0.05
+
+
+CASES = yaml.safe_load((FIXTURES / "dedupe_cases.yml").read_text(encoding="utf-8"))
+
+
+def _case_records(case: dict[str, Any]) -> list[Record]:
+    counters: dict[str, int] = {}
+    records = []
+    for raw in case["records"]:
+        file = raw.get("file", "a.csv")
+        counters[file] = counters.get(file, 0) + 1
+        fields = dict(gather(raw))
+        fields.pop("file", None)
+        record, why = to_record(fields, SourceRef(file, counters[file], counters[file] + 1))
+        assert record is not None, why
+        records.append(record)
+    return records
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_hard_cases(case: dict[str, Any]) -> None:
+    records = _case_records(case)
+    position = {r.source: i for i, r in enumerate(records)}
+    found = sorted(sorted(position[s] for s in p.sources) for p in dedupe(records).papers)
+    assert found == sorted(case["groups"])
+
+
+_TITLES = [c["records"][0]["title"] for c in CASES] + ["Editorial", "Deep Learning", "Preface"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TITLES), st.sampled_from(["a.csv", "b.csv", "c.json"]),
+                          st.sampled_from([None, 1999, 2000, 2003]),
+                          st.sampled_from([(), ("Ann Smith",), ("Bo Chen", "Ann Smith")])),
+                max_size=12),
+       st.randoms(use_true_random=False))
+def test_every_record_lands_on_exactly_one_paper_whatever_the_order(rows, rnd) -> None:  # type: ignore[no-untyped-def]
+    records = [Record(title.upper() if i % 2 else title, "", SourceRef(file, i + 1, i + 2), authors=authors,
+                      year=year) for i, (title, file, year, authors) in enumerate(rows)]
+    first = dedupe(records).papers
+    assert sorted(s for p in first for s in p.sources) == sorted(r.source for r in records)
+    shuffled = list(records)
+    rnd.shuffle(shuffled)
+    assert sorted(p.sources for p in dedupe(shuffled).papers) == sorted(p.sources for p in first)
+    for paper in first:  # no group holds records that conflict
+        years = [r.year for r in records if r.source in paper.sources and r.year]
+        assert not years or max(years) - min(years) <= 1

@@ -120,7 +120,7 @@ def test_csv_quoted_fields_and_a_row_with_the_wrong_number_of_fields(tmp_path: P
     records, problems = read(tmp_path, "papers.csv", text)
     assert [(r.title, r.source.record, r.source.line) for r in records] == [
         ("Hello, World: a Study", 1, 2), ("Good", 3, 5)]
-    assert records[0].authors == ("Smith, A.", "Doe, B.")
+    assert records[0].authors == ("A. Smith", "B. Doe")
     assert records[0].abstract == "Multi-line abstract."
     assert records[1].year == 1999
     assert messages(problems) == [
@@ -150,7 +150,7 @@ def test_bibtex_decodes_latex_and_reports_a_broken_entry(tmp_path: Path) -> None
     records, problems = read(tmp_path, "refs.bib", text)
     first, second = records
     assert first.title == "Attention Is All You Need"
-    assert first.authors == ("Vaswani, Ashish", "Müller, Jérôme")
+    assert first.authors == ("Ashish Vaswani", "Jérôme Müller")
     assert (first.year, first.venue, first.arxiv) == (2017, "NeurIPS", "1706.03762")
     assert (second.title, second.doi) == ("Second", "10.1145/xyz.1")
     assert (second.source.record, second.source.line) == (3, 9)

@@ -45,12 +45,15 @@ def test_one_paper_from_text_json_and_bibtex_is_one_page_with_every_field(projec
     spindet = [name for name in pages(project) if name.startswith("spindet")]
     assert spindet == ["spindet-rotated-object-detection-in-aerial-images.md"]
     front = meta(project, SPINDET_PAGE)
-    assert front["authors"] == ["Smith, Ann", "Chen, Bo"]
+    assert front["authors"] == ["Ann Smith", "Bo Chen"]
     assert (front["year"], front["venue"], front["arxiv"], front["upvotes"]) == (
         2024, "Remote Sensing", "2401.09999", 5)
     assert {"kind": "code", "url": "https://github.com/ann/spindet"} in front["links"]  # type: ignore[operator]
     files = sorted(s["file"] for s in front["sources"])  # type: ignore[attr-defined, index]
     assert files == ["api.json", "refs.bib", "small.txt", "small.txt"]
+    topic = (project / "content/topics/object-detection.md").read_text(encoding="utf-8")
+    assert "· Ann Smith et al\\. · 2024" in topic
+    assert front["title"] == SPINDET  # the capitalised spelling, not the API's lower case
     # The same sources again change nothing.
     before = pages(project)
     assert len(run(project).stats.updated) == 0
