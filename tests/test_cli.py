@@ -46,3 +46,14 @@ def test_strict_fails_on_input_problems(project: Path) -> None:
     result = CliRunner().invoke(main, ["build", "--project", str(project), "--strict"])
     assert result.exit_code == 1
     assert "sources/blob.bin: error: binary file, not a text dump; skipped" in result.output
+
+
+def test_format_option_overrides_detection(project: Path) -> None:
+    (project / "sources/export.txt").write_text("title,year\nA Paper From a Misnamed CSV,2024\n",
+                                                encoding="utf-8")
+    (project / "sources/small.txt").unlink()
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert (project / "content/papers/a-paper-from-a-misnamed-csv.md").exists()
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--format", "yaml"])
+    assert result.exit_code == 2 and "Invalid value for '--format'" in result.output
