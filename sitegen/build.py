@@ -20,6 +20,7 @@ from .models import Diagnostic, Report, display_path
 from .pages import read_pages, source_ref, tag_names
 from .parse import collect_sources, parse_sources
 from .reconcile import assign, read_overrides
+from .registry import REGISTRY, load_registry, record_key, registry_text
 from .render import environment, render_new_paper, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
 from .tag import load_topics, tag_papers
@@ -153,16 +154,32 @@ def build(config: Config) -> BuildResult:
     taken = {p.slug for p in pages} | broken
     env = environment()
     added = today()
+    registry, problems = load_registry(config.content, base)
+    report.extend(problems)
+    existing = {p.slug for p in pages}
     # Only new papers are auto-tagged: an existing page's tags are the curator's.
     for paper in tag_papers(plan.new, topics):
-        if (base_slug := slugify(paper.title)) in broken:
+        remembered = {registry[k] for r in paper.sources if (k := record_key(r.file, r.record)) in registry}
+        unparsable = sorted((remembered | {slugify(paper.title)}) & broken)
+        if unparsable:
             report.add(Diagnostic(
-                "warning", display_path(papers_dir / f"{base_slug}.md", base),
+                "warning", display_path(papers_dir / f"{unparsable[0]}.md", base),
                 f"not updated with {paper.title[:60]!r}: the page does not parse",
             ))
             continue
-        slug = unique_slug(base_slug, taken)
-        meta, text = render_new_paper(env, paper, added)
+        deleted = sorted(s for s in remembered if s not in existing and s not in taken)
+        slug = deleted[0] if deleted else unique_slug(slugify(paper.title), taken)
+        taken.add(slug)
+        meta, text = render_new_paper(env, paper, added, hidden=bool(deleted))
+        if deleted:
+            # A deleted page comes back hidden: off the site, as the curator meant, but not lost.
+            report.add(Diagnostic(
+                "warning", display_path(papers_dir / f"{slug}.md", base),
+                "this page was deleted but its paper is still in the sources; re-created with "
+                "`hidden: true`, so it stays off the site",
+                hint="remove `hidden: true` to show it again; notes written in the deleted page are "
+                     "only in your version control",
+            ))
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)
     by_slug = {p.slug: p for p in pages}
@@ -182,12 +199,25 @@ def build(config: Config) -> BuildResult:
         out[f"{PAPERS}/{slug}.md"] = updated[1]
         final[slug] = (updated[0], page.abstract)
 
+    # The registry remembers every record's page, also of pages that do not parse now.
+    kept = {k: s for k, s in registry.items() if s in broken}
+    memory = {REGISTRY: registry_text({slug: meta for slug, (meta, _) in final.items()}, kept)}
+
     # 4. Generated pages, from every paper page as it will be on disk.
     views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
              if meta.get("hidden") is not True and slug not in overrides.alias]
     result.papers = len(views)
     names = {t.name for t in topics}
     result.tagged = sum(1 for v in views if names.intersection(v.tags))
+    shown = {v.slug for v in views}
+    for topic in topics:
+        for slug in topic.pinned:
+            if slug not in shown:
+                report.add(Diagnostic(
+                    "warning", display_path(config.topics, base),
+                    f"topic {topic.name!r}: pinned paper '{slug}' is not on the site; left out",
+                    line=topic.line, hint="name a page of content/papers/ by its file name, without .md",
+                ))
     info = SiteInfo(config.title, config.description, len(records), len(files))
     generated = render_site(env, views, topics, info)
     out.update(generated)
@@ -195,6 +225,7 @@ def build(config: Config) -> BuildResult:
 
     # 5. Write.
     result.stats = write_pages(config.content, out, stale)
+    write_pages(config.content, memory)  # not a page: left out of the figures
     # Paper pages not rewritten are unchanged too, including ones that do not parse.
     for slug in sorted({p.slug for p in pages} | broken):
         if f"{PAPERS}/{slug}.md" not in out:

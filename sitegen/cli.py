@@ -1,18 +1,28 @@
-"""Command line: ``sitegen build``."""
+"""Command line: ``sitegen build``, ``dedupe``, ``retag`` and ``check``."""
 
 from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from .build import build, review
-from .config import ConfigError, find_project, load_config
+from .check import check_content
+from .config import Config, ConfigError, find_project, load_config
 from .formats import FORMATS
-from .models import SitegenError
+from .models import Diagnostic, SitegenError, display_path
+from .pages import read_pages
+from .retag import plan_retag
 from .review import render_report, summary
+from .tag import load_topics
+from .write import write_pages
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -21,35 +31,48 @@ def main() -> None:
     """Build a reading-list website from paper listings (MkDocs Material)."""
 
 
-@main.command("build")
-@click.option("--sources", "sources", multiple=True, metavar="PATH",
-              help="Source file or folder to read; repeat for several. "
-                   "Default: [tool.sitegen] sources.")
-@click.option("--content", metavar="DIR", help="Content folder (MkDocs docs_dir) to write.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Project folder holding pyproject.toml (default: found from here upwards).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Read every source in this format instead of detecting it from the file.")
-@click.option("--strict", is_flag=True, help="Exit with status 1 if any input problem is found.")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
-def build_command(sources: tuple[str, ...], content: str | None, project: Path | None,
-                  fmt: str | None, strict: bool, verbose: bool) -> None:
-    """Parse sources, deduplicate, tag and write paper, topic and index pages.
+def _project_options(func: F) -> F:
+    """The options every command shares: where the project, its content and its sources are."""
+    for option in reversed([
+        click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Project folder holding pyproject.toml (default: found from here upwards)."),
+        click.option("--content", metavar="DIR", help="Content folder (MkDocs docs_dir)."),
+        click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors."),
+    ]):
+        func = option(func)
+    return func
 
-    Pages a curator has edited are never overwritten: an existing paper page
-    only gains new `sources` entries. Unchanged pages are not touched.
-    """
+
+def _source_options(func: F) -> F:
+    for option in reversed([
+        click.option("--sources", "sources", multiple=True, metavar="PATH",
+                     help="Source file or folder to read; repeat for several. "
+                          "Default: [tool.sitegen] sources."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Read every source in this format instead of detecting it from the file."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _config(project: Path | None, content: str | None, sources: tuple[str, ...] = (),
+            fmt: str | None = None) -> Config:
     root = project or find_project(Path.cwd())
     cwd = Path.cwd()
+    # Paths given on the command line are relative to where the user is.
+    return load_config(
+        root,
+        sources=tuple(str((cwd / s).resolve()) for s in sources),
+        content=str((cwd / content).resolve()) if content else None,
+        fmt=fmt,
+    )
+
+
+@contextmanager
+def _errors(verbose: bool) -> Iterator[None]:
+    """Report configuration and fatal errors compiler-style; tracebacks only with -v."""
     try:
-        # Paths given on the command line are relative to where the user is.
-        config = load_config(
-            root,
-            sources=tuple(str((cwd / s).resolve()) for s in sources),
-            content=str((cwd / content).resolve()) if content else None,
-            fmt=fmt,
-        )
-        result = build(config)
+        yield
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -63,52 +86,108 @@ def build_command(sources: tuple[str, ...], content: str | None, project: Path |
         else:
             click.echo(f"sitegen: internal error: {exc!r} (run with -v for the traceback)", err=True)
         sys.exit(3)
-    for problem in result.report.diagnostics:
+
+
+def _print(problems: list[Diagnostic]) -> None:
+    for problem in problems:
         click.echo(str(problem), err=True)
+
+
+@main.command("build")
+@_source_options
+@_project_options
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any input problem is found.")
+def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | None, content: str | None,
+                  verbose: bool, strict: bool) -> None:
+    """Parse sources, deduplicate, tag and write paper, topic and index pages.
+
+    Pages a curator has edited are never overwritten: an existing paper page
+    only gains new `sources` entries and bibliographic fields it lacks.
+    Unchanged pages are not touched.
+    """
+    with _errors(verbose):
+        result = build(_config(project, content, sources, fmt))
+    _print(result.report.diagnostics)
     click.echo(result.summary())
     if strict and result.report.diagnostics:
         sys.exit(1)
 
 
 @main.command("dedupe")
-@click.option("--sources", "sources", multiple=True, metavar="PATH",
-              help="Source file or folder to read; repeat for several. Default: [tool.sitegen] sources.")
-@click.option("--content", metavar="DIR", help="Content folder whose curator decisions to obey.")
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Project folder holding pyproject.toml (default: found from here upwards).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Read every source in this format instead of detecting it from the file.")
+@_source_options
+@_project_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the report to this file instead of printing it.")
 @click.option("--summary", "only_summary", is_flag=True, help="Print only the one-line summary.")
-def dedupe_command(sources: tuple[str, ...], content: str | None, project: Path | None, fmt: str | None,
-                   output: Path | None, only_summary: bool) -> None:
+def dedupe_command(sources: tuple[str, ...], fmt: str | None, project: Path | None, content: str | None,
+                   verbose: bool, output: Path | None, only_summary: bool) -> None:
     """Report how the sources deduplicate: every merge with its reason, and the near misses.
 
     Nothing is written except the report file asked for with --output. Use it
     to review merges before a build, then split or force them in the paper
     pages' front matter (`distinct_from`, `duplicate_of`).
     """
-    root = project or find_project(Path.cwd())
-    cwd = Path.cwd()
-    try:
-        config = load_config(
-            root, sources=tuple(str((cwd / s).resolve()) for s in sources),
-            content=str((cwd / content).resolve()) if content else None, fmt=fmt,
-        )
-        result = review(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(2)
-    for problem in result.report.diagnostics:
-        click.echo(str(problem), err=True)
+    with _errors(verbose):
+        result = review(_config(project, content, sources, fmt))
+    _print(result.report.diagnostics)
+    line = summary(result.dedupe, result.records)
     if only_summary:
-        click.echo(summary(result.dedupe, result.records))
-        return
-    text = render_report(result.dedupe, result.records)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"{summary(result.dedupe, result.records)}; report written to {output}")
+        click.echo(line)
+    elif output:
+        output.write_text(render_report(result.dedupe, result.records), encoding="utf-8")
+        click.echo(f"{line}; report written to {output}")
     else:
-        click.echo(text, nl=False)
+        click.echo(render_report(result.dedupe, result.records), nl=False)
+
+
+@main.command("retag")
+@_project_options
+@click.option("--dry-run", is_flag=True, help="Show the tag changes without writing anything.")
+def retag_command(project: Path | None, content: str | None, verbose: bool, dry_run: bool) -> None:
+    """Re-apply topics.yml to existing paper pages, then rebuild.
+
+    Tags you added by hand stay, tags you removed stay removed (each page
+    remembers what sitegen gave it in `auto_tags`); only sitegen's own tags
+    follow the taxonomy.
+    """
+    with _errors(verbose):
+        config = _config(project, content)
+        topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
+        if problems:
+            _print(problems)
+            sys.exit(2)
+        pages, _, problems = read_pages(config.content / "papers", config.root)
+        changes, skipped = plan_retag(pages, topics, config.root)
+        _print(problems + skipped)
+        for change in changes:
+            click.echo(change.describe(config.root))
+        if dry_run:
+            click.echo(f"sitegen retag: {len(changes)} pages would change (dry run, nothing written)")
+            return
+        write_pages(config.content, {
+            change.page.path.relative_to(config.content).as_posix(): change.text for change in changes})
+        click.echo(f"sitegen retag: {len(changes)} pages retagged")
+        result = build(config)
+    _print(result.report.diagnostics)
+    click.echo(result.summary())
+
+
+@main.command("check")
+@_project_options
+@click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
+def check_command(project: Path | None, content: str | None, verbose: bool, strict: bool) -> None:
+    """Validate the content folder: front matter, tags, duplicates, links, abstracts.
+
+    Exits with status 1 when an error is found (with --strict, any problem).
+    Writes nothing.
+    """
+    with _errors(verbose):
+        config = _config(project, content)
+        topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
+        problems += check_content(config.content, topics, config.root)
+    _print(problems)
+    errors = sum(1 for p in problems if p.level == "error")
+    warnings = len(problems) - errors
+    click.echo(f"sitegen check: {errors} errors, {warnings} warnings")
+    if errors or (strict and warnings):
+        sys.exit(1)

@@ -35,11 +35,13 @@ class Overrides:
     problems: list[Diagnostic] = field(default_factory=list)
 
 
-def _slug_of(value: str) -> str:
+def slug_of(value: str) -> str:
+    """A page slug from how a curator may name a page: my-paper, my-paper.md, papers/my-paper.md."""
     return value.strip().removeprefix("papers/").removesuffix(".md").strip("/")
 
 
-def _entries(value: object) -> list[str]:
+def entries(value: object) -> list[str]:
+    """A front-matter value that may be one string or a list of them, as a list of strings."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
@@ -63,7 +65,7 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
         shown = display_path(page.path, base)
         target = page.meta.get("duplicate_of")
         if target is not None:
-            slug = _slug_of(str(target))
+            slug = slug_of(str(target))
             if slug in by_slug and slug != page.slug:
                 result.alias[page.slug] = slug
             else:
@@ -72,10 +74,10 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
                     line=_line_of(page, "duplicate_of"),
                     hint="name another page by its file name, e.g. my-paper",
                 ))
-        for entry in _entries(page.meta.get("distinct_from")):
+        for entry in entries(page.meta.get("distinct_from")):
             match = _RECORD_REF.match(entry.strip())
-            if _slug_of(entry) in by_slug and _slug_of(entry) != page.slug:
-                other = by_slug[_slug_of(entry)]
+            if slug_of(entry) in by_slug and slug_of(entry) != page.slug:
+                other = by_slug[slug_of(entry)]
                 result.distinct.append((page.refs, other.refs))
                 for ref in other.refs:
                     result.avoid.setdefault((ref.file, ref.record), set()).add(page.slug)

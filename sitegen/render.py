@@ -14,6 +14,7 @@ from .models import Paper, SourceRef
 from .pages import Page, source_ref
 from .text import escape_html_text
 
+AUTO_TAGS = "auto_tags"
 PAPER_TEMPLATE = "paper.html"  # the theme override in overrides/ that lays paper pages out
 # The C emitter, where PyYAML has it, writes the same YAML several times faster.
 _YAML_OPTIONS: dict[str, Any] = {
@@ -58,9 +59,15 @@ def bibliographic_fields(paper: Paper) -> dict[str, Any]:
     return fields
 
 
-def paper_front_matter(paper: Paper, added: dt.date) -> dict[str, Any]:
+def paper_front_matter(paper: Paper, added: dt.date, hidden: bool = False) -> dict[str, Any]:
     """Front matter of a new paper page, in the order a curator reads it."""
-    meta: dict[str, Any] = {"title": paper.title, **bibliographic_fields(paper), "tags": list(paper.tags)}
+    meta: dict[str, Any] = {"title": paper.title}
+    if hidden:
+        meta["hidden"] = True
+    meta.update(bibliographic_fields(paper))
+    meta["tags"] = list(paper.tags)
+    # What the topic matcher gave, so `sitegen retag` can tell the curator's tag edits from its own.
+    meta[AUTO_TAGS] = list(paper.tags)
     extra = [k for k in paper.keywords if k not in paper.tags]
     if extra:
         meta["keywords"] = extra
@@ -80,11 +87,11 @@ def page_text(meta: dict[str, Any], body: str) -> str:
 
 
 def render_new_paper(
-    env: jinja2.Environment, paper: Paper, added: dt.date
+    env: jinja2.Environment, paper: Paper, added: dt.date, hidden: bool = False,
 ) -> tuple[dict[str, Any], str]:
     """Front matter and full text of a new paper page."""
     body = env.get_template("paper.md.j2").render(abstract_html=escape_html_text(paper.abstract))
-    meta = paper_front_matter(paper, added)
+    meta = paper_front_matter(paper, added, hidden)
     return meta, page_text(meta, body)
 
 
@@ -126,5 +133,19 @@ def update_page(
         meta[key] = value
     meta.update(missing)
     meta["sources"] = kept + [ref.as_dict() for ref in new]
+    front = YAMLHandler().export(meta, **_YAML_OPTIONS)
+    return meta, f"---\n{front}\n---\n{page.body}"
+
+
+def set_fields(page: Page, fields: dict[str, Any], after: str = "tags") -> tuple[dict[str, Any], str]:
+    """Page text with some front-matter keys set; new keys go right after ``after``. Body kept."""
+    meta: dict[str, Any] = {}
+    pending = {k: v for k, v in fields.items() if k not in page.meta}
+    for key, value in page.meta.items():
+        meta[key] = fields.get(key, value)
+        if key == after:
+            meta.update(pending)
+            pending = {}
+    meta.update(pending)
     front = YAMLHandler().export(meta, **_YAML_OPTIONS)
     return meta, f"---\n{front}\n---\n{page.body}"

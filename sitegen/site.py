@@ -91,9 +91,12 @@ def render_site(
     pages["topics/index.md"] = _generated("Topics", env.get_template("topics_index.md.j2").render(
         topics=topic_rows, topic_count=len(topics), papers=len(papers), untagged=len(untagged),
     ))
+    by_slug = {p.slug: p for p in papers}
     for topic in topics:
         body = env.get_template("topic.md.j2").render(
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
+            intro=topic.intro,  # the curator's own Markdown, from topics.yml
+            pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
             papers=[_entry(p, slugs) for p in members[topic.name]],
         )
         pages[f"topics/{topic.slug}.md"] = _generated(topic.name, body, {"topic": topic.name})
@@ -101,7 +104,7 @@ def render_site(
         body = env.get_template("topic.md.j2").render(
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
-            "matter, or add match terms to topics.yml.",
+            "matter, or add match terms to topics.yml.", intro="", pinned=[],
             papers=[_entry(p, slugs) for p in untagged],
         )
         pages[f"topics/{UNTAGGED_SLUG}.md"] = _generated("Papers without a topic", body)

@@ -25,6 +25,9 @@ class Topic:
     slug: str
     description: str
     terms: tuple[str, ...]
+    intro: str = ""  # the curator's introduction, Markdown
+    pinned: tuple[str, ...] = ()  # slugs of papers to read first, in order
+    line: int = 0  # where the topic starts in topics.yml
 
 
 def _node_line(node: yaml.Node) -> int:
@@ -64,10 +67,10 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
             problem(f"topic {number}: expected a mapping with name, description, terms", node)
             continue
         fields = {k.value: v for k, v in node.value}
-        unknown = sorted(set(fields) - {"name", "slug", "description", "terms"})
+        unknown = sorted(set(fields) - {"name", "slug", "description", "terms", "intro", "pinned"})
         for key in unknown:
             problem(f"topic {number}: unknown key {key!r}", node,
-                    "allowed keys: name, slug, description, terms")
+                    "allowed keys: name, slug, description, terms, intro, pinned")
         name_node = fields.get("name")
         name = name_node.value.strip() if isinstance(name_node, yaml.ScalarNode) else ""
         if not name:
@@ -96,7 +99,22 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
                     f"first used by the topic at line {seen[slug]}" if slug in seen else None)
             continue
         seen[slug] = _node_line(node)
-        topics.append(Topic(name, slug, description, tuple(terms)))
+        intro_node = fields.get("intro")
+        intro = intro_node.value.strip() if isinstance(intro_node, yaml.ScalarNode) else ""
+        if intro_node is not None and not isinstance(intro_node, yaml.ScalarNode):
+            problem(f"{label}: 'intro' must be text", intro_node)
+        pinned: list[str] = []
+        pinned_node = fields.get("pinned")
+        if isinstance(pinned_node, yaml.SequenceNode):
+            for item in pinned_node.value:
+                if isinstance(item, yaml.ScalarNode) and item.value.strip():
+                    pinned.append(item.value.strip().removeprefix("papers/").removesuffix(".md"))
+                else:
+                    problem(f"{label}: every pinned entry must be a paper page name", item)
+        elif pinned_node is not None:
+            problem(f"{label}: 'pinned' must be a list of paper page names", pinned_node,
+                    "e.g. pinned: [ssd-single-shot-multibox-detector]")
+        topics.append(Topic(name, slug, description, tuple(terms), intro, tuple(pinned), _node_line(node)))
     return topics, problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ def _file_mode() -> int:
 
 
 _MODE = _file_mode()
+_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what mkstemp(prefix=".<name>.", suffix=".tmp") makes
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -48,9 +50,18 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def remove_leftovers(root: Path) -> None:
+    """Delete temporary files a killed build left behind (they never replaced a page)."""
+    if root.is_dir():
+        for path in root.rglob(".*.tmp"):
+            if _TEMP.match(path.name):
+                path.unlink(missing_ok=True)
+
+
 def write_pages(root: Path, files: dict[str, str], remove: list[str] | None = None) -> WriteStats:
     """Write every page under root whose content differs from what is on disk."""
     stats = WriteStats()
+    remove_leftovers(root)
     resolved_root = root.resolve()
     for rel in sorted(files):
         path = root / rel

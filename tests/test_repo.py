@@ -48,7 +48,7 @@ def test_workflow_tests_builds_and_deploys_only_from_main() -> None:
     steps = workflow["jobs"]["build"]["steps"]
     commands = [s.get("run", "") for s in steps]
     assert any("pytest" in c for c in commands)
-    assert any(c.startswith("sitegen build") for c in commands)
+    assert commands.index("sitegen check") < commands.index("sitegen build")
     assert any(c == "mkdocs build --strict" for c in commands)
     uses = [s.get("uses", "") for s in steps] + [
         s.get("uses", "") for s in workflow["jobs"]["deploy"]["steps"]]

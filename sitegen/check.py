@@ -1,0 +1,115 @@
+"""``sitegen check``: validate the content folder for curators and CI.
+
+Reads only content/ and topics.yml (no sources) and reports, compiler style:
+malformed front matter, unknown tags (with a did-you-mean), papers without a
+topic, likely duplicates still on separate pages, broken links between
+pages, missing abstracts, and curator keys that name nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .dedupe import NEAR_MISS, compare
+from .models import Diagnostic, display_path
+from .pages import Page, read_pages, tag_names
+from .reconcile import entries, page_evidence, read_overrides, slug_of
+from .tag import Topic
+
+# Markdown links and images: [text](target) — the target up to white space or ")".
+_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
+
+
+def _line(page: Page, key: str) -> int:
+    for number, line in enumerate(page.front_matter.splitlines(), start=2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _body_line(page: Page, offset: int) -> int:
+    return page.text.count("\n", 0, len(page.text) - len(page.body) + offset) + 1
+
+
+def check_tags(page: Page, topics: list[Topic], shown: str) -> list[Diagnostic]:
+    """Tags that look like misspelt topics (other tags are the curator's own); papers with no topic."""
+    problems = []
+    names = [t.name for t in topics]
+    tags = tag_names(page.meta)
+    for tag in tags:
+        if tag in names:
+            continue
+        close = difflib.get_close_matches(tag, names, n=1, cutoff=0.75) or [
+            n for n in names if n.casefold() == tag.casefold()]
+        if close:
+            problems.append(Diagnostic("error", shown, f"unknown topic {tag!r} (did you mean {close[0]!r}?)",
+                                       line=_line(page, "tags")))
+    if page.meta.get("hidden") is not True and not set(tags) & set(names):
+        problems.append(Diagnostic("warning", shown, "paper has no topic", line=_line(page, "tags"),
+                                   hint="add a topic of topics.yml to its tags, or run `sitegen retag`"))
+    return problems
+
+
+def check_links(page: Page, content: Path, shown: str) -> list[Diagnostic]:
+    """Relative links in the page body that point at no file of the content folder."""
+    problems = []
+    for match in _LINK.finditer(page.body):
+        target = match.group(1)
+        if _EXTERNAL.match(target):
+            continue
+        path = target.split("#", 1)[0].split("?", 1)[0]
+        if not path:
+            continue
+        resolved = (page.path.parent / path).resolve()
+        candidates = [resolved, resolved.with_suffix(".md"), resolved / "index.md"]
+        if not any(c.exists() for c in candidates) or not resolved.is_relative_to(content.resolve()):
+            problems.append(Diagnostic("error", shown, f"broken link to {target!r}",
+                                       line=_body_line(page, match.start())))
+    return problems
+
+
+def likely_duplicates(pages: list[Page], base: Path) -> list[Diagnostic]:
+    """Pages that the matcher would merge, or nearly, but that sit on separate pages."""
+    live = [p for p in pages if p.meta.get("hidden") is not True and not p.meta.get("duplicate_of")]
+    evidence = [page_evidence(p) for p in live]
+    words = [e.words for e in evidence]
+    distinct = {(p.slug, slug_of(v)) for p in live for v in entries(p.meta.get("distinct_from"))}
+    problems = []
+    for i, e in enumerate(evidence):
+        close = process.extract(e.words, words, scorer=fuzz.ratio, score_cutoff=NEAR_MISS, limit=6)
+        for _, score, j in close:
+            if j <= i:
+                continue
+            a, b = live[i], live[j]
+            if (a.slug, b.slug) in distinct or (b.slug, a.slug) in distinct:
+                continue
+            decision = compare(e, evidence[j])
+            if decision.same:
+                problems.append(Diagnostic(
+                    "warning", display_path(a.path, base),
+                    f"likely the same paper as {display_path(b.path, base)} ({decision.reason}, "
+                    f"title {score:.0f})", line=1,
+                    hint=f"merge with `duplicate_of: {b.slug}`, or say `distinct_from: [{b.slug}]`",
+                ))
+    return problems
+
+
+def check_content(content: Path, topics: list[Topic], base: Path) -> list[Diagnostic]:
+    """Every problem of the content folder, sorted by file and line."""
+    pages, _, problems = read_pages(content / "papers", base)
+    problems.extend(read_overrides(pages, [], base).problems)
+    for page in pages:
+        shown = display_path(page.path, base)
+        problems.extend(check_tags(page, topics, shown))
+        if not page.abstract.strip():
+            at = page.body.find("## Abstract")
+            problems.append(Diagnostic("warning", shown, "paper has no abstract",
+                                       line=_body_line(page, max(at, 0))))
+        problems.extend(check_links(page, content, shown))
+    problems.extend(likely_duplicates(pages, base))
+    return sorted(problems, key=lambda d: (d.path, d.line or 0))
