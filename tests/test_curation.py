@@ -149,3 +149,15 @@ def test_a_page_that_does_not_parse_is_never_duplicated(project: Path) -> None:
     assert not (project / SAE).exists()
     assert any("content/papers/my-sae-notes.md" in str(d) and "does not parse" in str(d)
                for d in result.report.diagnostics)
+
+
+def test_nothing_outside_content_is_written(project: Path) -> None:
+    def outside() -> dict[str, bytes]:
+        return {p.relative_to(project).as_posix(): p.read_bytes() for p in sorted(project.rglob("*"))
+                if p.is_file() and "content" not in p.relative_to(project).parts}
+
+    before = outside()
+    for args in (["build"], ["retag"], ["retag", "--dry-run"], ["check"], ["dedupe"], ["build"]):
+        result = cli(project, *args)
+        assert result.exit_code in (0, 1), result.output
+    assert outside() == before
