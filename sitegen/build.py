@@ -16,11 +16,14 @@ import frontmatter
 
 from .config import Config
 from .dedupe import DedupeResult, dedupe
+from .exports import render_exports
+from .feeds import feed_path, render_feed
 from .models import Diagnostic, Report, display_path
 from .pages import read_pages, source_ref, tag_names
 from .parse import collect_sources, parse_sources
 from .reconcile import assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
+from .related import RELATED, related_file
 from .render import environment, render_new_paper, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
 from .tag import load_topics, tag_papers
@@ -28,6 +31,7 @@ from .text import slugify
 from .write import WriteStats, write_pages
 
 PAPERS = "papers"
+FEEDS_ALL = feed_path()
 
 
 @dataclass
@@ -50,7 +54,7 @@ class BuildResult:
         return (
             f"sitegen: {self.records} records read from {self.files} files, "
             f"{self.merged} duplicates merged, {self.papers} papers; "
-            f"pages: {len(s.new)} new, {len(s.updated)} updated, {len(s.unchanged)} unchanged"
+            f"files: {len(s.new)} new, {len(s.updated)} updated, {len(s.unchanged)} unchanged"
             + (f", {len(s.removed)} removed" if s.removed else "")
             + f"; {self.topics} topics ({self.tagged} papers tagged); "
             f"{self.report.count('error')} errors, {self.report.count('warning')} warnings"
@@ -85,8 +89,17 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     refs = [ref for ref in (source_ref(s) for s in _list(meta.get("sources"))) if ref]
     last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
     added = meta.get("added")
-    return PaperView(slug, str(meta.get("title") or slug), tag_names(meta), abstract, code,
-                     str(added) if added else None, last, byline(meta))
+    authors = meta.get("authors")
+    year = meta.get("year")
+    return PaperView(
+        slug, str(meta.get("title") or slug), tag_names(meta), abstract, code, str(added) if added else None,
+        last, byline(meta),
+        authors=tuple(str(a) for a in authors if a) if isinstance(authors, list) else (),
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        venue=str(meta["venue"]) if meta.get("venue") else None,
+        arxiv=str(meta["arxiv"]) if meta.get("arxiv") else None,
+        doi=str(meta["doi"]) if meta.get("doi") else None,
+    )
 
 
 def byline(meta: dict[str, Any]) -> str:
@@ -220,7 +233,14 @@ def build(config: Config) -> BuildResult:
                 ))
     info = SiteInfo(config.title, config.description, len(records), len(files))
     generated = render_site(env, views, topics, info)
+    generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
+    for topic in topics:
+        generated[feed_path(topic)] = render_feed([v for v in views if topic.name in v.tags], info,
+                                                  config.site_url, topic)
+    generated.update(render_exports(views, topics))
     out.update(generated)
+    texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
+    memory[RELATED] = related_file(config.content, [v.slug for v in views], [v.title for v in views], texts)
     stale = _stale_generated(config.content, set(generated))
 
     # 5. Write.

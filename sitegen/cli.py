@@ -1,7 +1,8 @@
-"""Command line: ``sitegen build``, ``dedupe``, ``retag`` and ``check``."""
+"""Command line: ``sitegen build``, ``dedupe``, ``retag``, ``check`` and ``search``."""
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
 from .retag import plan_retag
 from .review import render_report, summary
+from .search import search
 from .tag import load_topics
 from .write import write_pages
 
@@ -191,3 +193,31 @@ def check_command(project: Path | None, content: str | None, verbose: bool, stri
     click.echo(f"sitegen check: {errors} errors, {warnings} warnings")
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@_project_options
+@click.option("-n", "--limit", type=click.IntRange(1), default=10, show_default=True,
+              help="Most results to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
+def search_command(query: tuple[str, ...], project: Path | None, content: str | None, verbose: bool,
+                   limit: int, as_json: bool) -> None:
+    """Search the reading list: title matches first, then topics, then abstracts.
+
+    QUERY uses lunr's syntax, as the site's search box does: words (all
+    optional, more matches rank higher), +required, -excluded, prefix*,
+    title:word.
+    """
+    with _errors(verbose):
+        config = _config(project, content)
+        hits = search(config.content, " ".join(query), config.root, limit)
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        click.echo("no paper matches", err=True)
+        sys.exit(1)
+    for hit in hits:
+        click.echo(hit.title)
+        click.echo(f"  {', '.join(hit.topics) or 'no topic'} · {hit.path}")

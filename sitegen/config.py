@@ -16,6 +16,7 @@ DEFAULTS: dict[str, object] = {
     "topics": "topics.yml",
     "title": "Reading list",
     "description": "Papers collected from Hugging Face Papers listings.",
+    "site_url": "",
 }
 
 
@@ -30,6 +31,7 @@ class Config:
     title: str
     description: str
     format: str | None = None  # read every source in this format instead of detecting it
+    site_url: str = ""  # where the site is published, for absolute links in feeds
 
 
 class ConfigError(Exception):
@@ -96,6 +98,11 @@ def load_config(
         if not isinstance(values[key], str) or not str(values[key]).strip():
             problem(key, f"[tool.sitegen]: {key!r} must be a non-empty string")
             values[key] = DEFAULTS[key]
+    site_url = values["site_url"]
+    if not isinstance(site_url, str) or (site_url and not re.match(r"https?://[^/\s]+", site_url)):
+        problem("site_url", "[tool.sitegen]: 'site_url' must be an http(s) URL",
+                "e.g. https://you.github.io/reading-list/")
+        site_url = ""
     if problems:
         raise ConfigError(problems)
     chosen = list(sources) or [str(s) for s in raw_sources]
@@ -107,4 +114,5 @@ def load_config(
         title=str(values["title"]),
         description=str(values["description"]),
         format=fmt,
+        site_url=str(site_url),
     )

@@ -10,11 +10,14 @@ List it first under ``plugins:`` in mkdocs.yml.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 from mkdocs.plugins import BasePlugin
+
+from .related import RELATED
 
 _ESCAPED_KEYS = ("title", "description")
 
@@ -24,10 +27,13 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     def __init__(self) -> None:
         self.topic_urls: dict[str, str] = {}
+        self.related: dict[str, list[tuple[str, str]]] = {}
+        self.files: Any = None
 
     def on_files(self, files: Any, config: Any) -> Any:
         """Take hidden paper pages, and pages a curator merged into another, off the site."""
         self.topic_urls = {}
+        self.related = _load_related(Path(config["docs_dir"]) / RELATED)
         for file in list(files.documentation_pages()):
             if not file.src_uri.startswith("papers/"):
                 continue
@@ -40,6 +46,7 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 continue
             if meta.get("hidden") is True or meta.get("duplicate_of"):
                 files.remove(file)
+        self.files = files
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -58,6 +65,24 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_page_context(  # type: ignore[override]
         self, context: dict[str, Any], page: Any, config: Any, nav: Any
     ) -> dict[str, Any]:
-        """Give the paper template a map from topic name to topic page URL."""
+        """Give the paper template the topic page URLs and the page's related papers."""
         context["topic_urls"] = dict(self.topic_urls)
+        related = []
+        if page.file.src_uri.startswith("papers/") and self.files is not None:
+            slug = page.file.src_uri.removeprefix("papers/").removesuffix(".md")
+            for other, title in self.related.get(slug, []):
+                target = self.files.get_file_from_path(f"papers/{other}.md")
+                if target is not None:  # hidden papers have no page
+                    related.append({"url": target.url, "title": title})
+        context["related"] = related
         return context
+
+
+def _load_related(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Related papers (slug, title) by page slug, from the file `sitegen build` writes."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        slugs, titles = data["slugs"], data["titles"]
+        return {slugs[i]: [(slugs[j], str(titles[j])) for j in row] for i, row in enumerate(data["related"])}
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return {}

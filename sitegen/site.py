@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,11 @@ class PaperView:
     added: str | None
     order: tuple[str, int]  # the paper's latest source, to order papers added the same day
     byline: str = ""  # first author and year, where known
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,16 @@ def _tag_links(tags: tuple[str, ...], slugs: dict[str, str]) -> list[dict[str, s
     return [{"name": escape_markdown(t), "slug": slugs.get(t)} for t in tags]
 
 
+def _data(paper: PaperView, code: str | None) -> str:
+    """attr_list data attributes for the browser's sort and filter; only digits and dashes."""
+    added = re.sub(r"[^0-9-]", "", paper.added or "")
+    return f'{{: data-added="{added}" data-year="{paper.year or ""}" data-code="{1 if code else 0}" }}'
+
+
 def _entry(paper: PaperView, slugs: dict[str, str]) -> dict[str, Any]:
     code = paper.code if paper.code and is_safe_url(paper.code) else None
     return {
+        "data": _data(paper, code),
         "slug": paper.slug,
         "title": escape_markdown(paper.title),
         "byline": escape_markdown(paper.byline),
@@ -97,14 +110,15 @@ def render_site(
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
-            papers=[_entry(p, slugs) for p in members[topic.name]],
+            papers=[_entry(p, slugs) for p in members[topic.name]], slug=topic.slug,
         )
-        pages[f"topics/{topic.slug}.md"] = _generated(topic.name, body, {"topic": topic.name})
+        pages[f"topics/{topic.slug}.md"] = _generated(
+            topic.name, body, {"topic": topic.name, "feed": f"feeds/{topic.slug}.xml"})
     if untagged:
         body = env.get_template("topic.md.j2").render(
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
-            "matter, or add match terms to topics.yml.", intro="", pinned=[],
+            "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None,
             papers=[_entry(p, slugs) for p in untagged],
         )
         pages[f"topics/{UNTAGGED_SLUG}.md"] = _generated("Papers without a topic", body)

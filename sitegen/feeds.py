@@ -1,0 +1,69 @@
+"""Atom feeds of recently added papers: one for the whole list and one per topic (feedgen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from .site import PaperView, SiteInfo
+from .tag import Topic
+from .text import is_safe_url, slugify
+
+FEEDS = "feeds"
+FEED_SIZE = 50
+
+
+def feed_path(topic: Topic | None = None) -> str:
+    """Where a feed is written, relative to the content folder."""
+    return f"{FEEDS}/{topic.slug if topic else 'all'}.xml"
+
+
+def _date(value: str | None) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        day = dt.date(1970, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _link(site_url: str, slug: str) -> str:
+    # Without a site URL, links are relative to the feed (feeds/x.xml), which Atom allows.
+    return f"{site_url.rstrip('/')}/papers/{slug}/" if site_url else f"../papers/{slug}/"
+
+
+def render_feed(
+    papers: Sequence[PaperView], info: SiteInfo, site_url: str, topic: Topic | None = None,
+) -> str:
+    """An Atom feed of the most recently added papers, newest first; same input, same bytes."""
+    recent = sorted(papers, key=lambda p: (p.added or "", p.order, p.slug), reverse=True)[:FEED_SIZE]
+    name = slugify(info.title) or "reading-list"
+    feed = FeedGenerator()
+    feed.id(f"urn:sitegen:{name}:{topic.slug if topic else 'all'}")
+    feed.title(f"{info.title}: {topic.name}" if topic else info.title)
+    feed.subtitle(topic.description if topic else info.description)
+    own = feed_path(topic)
+    feed.link(href=f"{site_url.rstrip('/')}/{own}" if site_url else own.rpartition("/")[2], rel="self")
+    if site_url:
+        feed.link(href=site_url, rel="alternate")
+    feed.language("en")
+    feed.generator("sitegen")
+    feed.updated(max((_date(p.added) for p in recent), default=_date(None)))
+    for paper in reversed(recent):  # feedgen lists the entry added last first
+        entry = feed.add_entry()
+        entry.id(f"urn:sitegen:{name}:papers:{paper.slug}")
+        entry.title(paper.title)
+        # One link only: feedgen 1.0 writes entry links without their rel, so a
+        # second (code) link would read as a second "alternate" and break the feed.
+        entry.link(href=_link(site_url, paper.slug), rel="alternate")
+        code = f"\n\nCode: {paper.code}" if paper.code and is_safe_url(paper.code) else ""
+        entry.summary((paper.abstract or "No abstract.") + code)
+        for author in paper.authors[:20]:
+            entry.author({"name": author})
+        for tag in paper.tags:
+            entry.category(term=tag)
+        entry.updated(_date(paper.added))
+        entry.published(_date(paper.added))
+    text: bytes = feed.atom_str(pretty=True)
+    return text.decode("utf-8")

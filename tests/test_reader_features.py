@@ -1,0 +1,131 @@
+"""Related papers, feeds, exports and terminal search, checked in the files a reader gets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import bibtexparser
+import frontmatter
+from click.testing import CliRunner
+
+from sitegen.build import build
+from sitegen.cli import main
+from sitegen.config import load_config
+from sitegen.related import related_papers
+
+from .test_site import mkdocs_build
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SAE = "content/papers/sparse-autoencoders-find-monosemantic-features-in-language-models.md"
+
+
+def run(root: Path):  # type: ignore[no-untyped-def]
+    return build(load_config(root))
+
+
+def test_related_papers_are_the_most_similar_texts() -> None:
+    texts = [
+        "sparse autoencoders interpretability features language models",
+        "object detection aerial images rotated boxes",
+        "interpretability of language models with sparse dictionary features",
+        "rotated object detection in satellite images",
+        "recipes for sourdough bread",
+    ]
+    related = related_papers(texts, count=2)
+    assert related[0][0] == 2 and related[2][0] == 0
+    assert related[1][0] == 3 and related[3][0] == 1
+    assert 0 not in related[0]
+    assert related[4] == []  # shares no word with the others
+
+
+def test_feeds_are_valid_atom_with_titles_abstracts_links_and_topics(project: Path) -> None:
+    run(project)
+    root = ET.parse(project / "content/feeds/all.xml").getroot()
+    assert root.tag == f"{ATOM}feed"
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == 3
+    titles = {e.findtext(f"{ATOM}title") for e in entries}
+    assert "Sparse Autoencoders Find Monosemantic Features in Language Models" in titles
+    sae = next(e for e in entries if e.findtext(f"{ATOM}title", "").startswith("Sparse"))
+    assert sae.findtext(f"{ATOM}summary", "").startswith("Sparse autoencoders recover")
+    (link,) = sae.findall(f"{ATOM}link")  # one link, rel omitted: "alternate" in Atom
+    assert link.get("rel", "alternate") == "alternate"
+    assert link.get("href") == "../papers/sparse-autoencoders-find-monosemantic-features-in-language-models/"
+    assert {c.get("term") for c in sae.findall(f"{ATOM}category")} == {"Interpretability", "Language models"}
+    topic = ET.parse(project / "content/feeds/interpretability.xml").getroot()
+    assert [e.findtext(f"{ATOM}title") for e in topic.findall(f"{ATOM}entry")] == [
+        "Sparse Autoencoders Find Monosemantic Features in Language Models"]
+
+
+def test_exports_parse_and_leave_hidden_papers_out(project: Path) -> None:
+    run(project)
+    post = frontmatter.load(project / SAE)
+    post["hidden"] = True
+    (project / SAE).write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
+    run(project)
+    exports = project / "content/exports"
+    papers = json.loads((exports / "papers.json").read_text(encoding="utf-8"))
+    assert sorted(p["title"] for p in papers) == [
+        "Curating Reading Lists by Hand", "SpinDet: Rotated Object Detection in Aerial Images"]
+    rows = list(csv.DictReader(io.StringIO((exports / "papers.csv").read_text(encoding="utf-8"))))
+    assert [r["title"] for r in rows] == [p["title"] for p in papers]
+    library = bibtexparser.parse_string((exports / "papers.bib").read_text(encoding="utf-8"))
+    assert len(library.entries) == 2 and not library.failed_blocks
+    assert json.loads((exports / "topics/interpretability.json").read_text(encoding="utf-8")) == []
+    # An export is itself a source sitegen reads.
+    (project / "sources/reimport.json").write_text((exports / "papers.json").read_text(encoding="utf-8"),
+                                                   encoding="utf-8")
+    again = run(project)
+    assert again.report.diagnostics == [] and not again.stats.new
+
+
+def test_bibtex_export_escapes_latex_specials(project: Path) -> None:
+    (project / "sources/odd.csv").write_text(
+        'title,authors,year\n"100% of {braces} & $money_ #1 ~ ^",Ann O\'Neil,2024\n', encoding="utf-8")
+    run(project)
+    library = bibtexparser.parse_string((project / "content/exports/papers.bib").read_text(encoding="utf-8"))
+    assert not library.failed_blocks
+    titles = [e.fields_dict["title"].value for e in library.entries]
+    assert any("100\\% of \\{braces\\} \\& \\$money\\_ \\#1" in t for t in titles)
+
+
+def test_site_shows_related_papers_feed_links_and_export_links(project: Path) -> None:
+    (project / "sources/extra.jsonl").write_text(json.dumps({
+        "title": "Oriented Object Detection in Aerial Images with Rotated Boxes",
+        "abstract": "Detecting rotated objects in aerial images needs oriented bounding boxes; our detector "
+                    "predicts them directly and improves mAP on DOTA."}) + "\n", encoding="utf-8")
+    run(project)
+    assert mkdocs_build(project).returncode == 0
+    site = project / "site"
+    paper = (site / "papers/spindet-rotated-object-detection-in-aerial-images/index.html").read_text(
+        encoding="utf-8")
+    related = paper.split('id="related-papers"', 1)[1].split("</section>", 1)[0]
+    assert 'href="../oriented-object-detection-in-aerial-images-with-rotated-boxes/"' in related
+    assert 'type="application/atom+xml"' in paper and "feeds/all.xml" in paper
+    topic = (site / "topics/object-detection/index.html").read_text(encoding="utf-8")
+    assert 'href="../../feeds/object-detection.xml"' in topic
+    assert 'href="../../exports/topics/object-detection.csv"' in topic
+    assert 'data-added="2026-01-01"' in topic and 'class="sitegen-filters"' in topic
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="exports/papers.bib"' in home
+    for path in ("feeds/all.xml", "exports/papers.json", "assets/javascripts/sitegen.js"):
+        assert (site / path).is_file(), path
+
+
+def test_search_ranks_title_matches_first_and_prints_json(project: Path) -> None:
+    run(project)
+    result = CliRunner().invoke(main, ["search", "--project", str(project), "--json", "language", "models"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    assert hits[0]["title"] == "Sparse Autoencoders Find Monosemantic Features in Language Models"
+    assert hits[0]["path"] == SAE
+    assert hits[0]["topics"] == ["Interpretability", "Language models"]
+    # "detector" is in the SpinDet title and only in the abstract of no other paper.
+    text = CliRunner().invoke(main, ["search", "--project", str(project), "rotated"])
+    assert text.output.splitlines()[0] == "SpinDet: Rotated Object Detection in Aerial Images"
+    none = CliRunner().invoke(main, ["search", "--project", str(project), "zebrafish"])
+    assert none.exit_code == 1 and "no paper matches" in none.output
