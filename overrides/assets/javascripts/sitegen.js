@@ -216,7 +216,15 @@
     apply();
   }
 
+  /* Material's search dialog has no accessible name; screen readers announce this one. */
+  function labelDialogs() {
+    document.querySelectorAll(".md-search[role='dialog']:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "Search the reading list");
+    });
+  }
+
   function init() {
+    labelDialogs();
     var state = loadState();
     initPaper(state);
     markLists(state);

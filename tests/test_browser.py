@@ -1,0 +1,191 @@
+"""The built site in headless Chromium, as a reader uses it (Playwright + axe-core).
+
+Needs Debian's chromium (`.ci/run` installs it); skipped with the reason when
+it or Playwright is missing. Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import bibtexparser
+import pytest
+
+from sitegen.build import build
+from sitegen.config import load_config
+
+from .conftest import FIXTURES, REPO, make_project
+from .test_site import mkdocs_build
+
+CHROMIUM = next((p for p in (os.environ.get("SITEGEN_CHROMIUM"), shutil.which("chromium"),
+                             "/usr/bin/chromium") if p and Path(p).exists()), None)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+if CHROMIUM is None:
+    pytest.skip("Chromium not found (apt-get install chromium; .ci/run does)", allow_module_level=True)
+
+SHOTS = REPO / "build/screenshots"
+SAE = "papers/sparse-autoencoders-find-monosemantic-features-in-language-models/"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: no request log in test output
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The small project's site, built and served on localhost; yields its base URL."""
+    root = tmp_path_factory.mktemp("browser")
+    make_project(root, [FIXTURES / "small.txt"])
+    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    (root / "sources/more.jsonl").write_text(json.dumps({
+        "title": "Oriented Object Detection in Aerial Images with Rotated Boxes", "year": 2023,
+        "authors": ["Ann Smith", "Bo Chen"], "code": "https://github.com/example/oriented",
+        "abstract": "Detecting rotated objects in aerial images needs oriented bounding boxes; our detector "
+                    "predicts them directly and improves mAP on DOTA.",
+    }) + "\n", encoding="utf-8")
+    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
+    build(load_config(root))
+    built = mkdocs_build(root)
+    assert built.returncode == 0, built.stderr
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def test_home_to_topic_to_paper_and_back(page: Any, site: str) -> None:
+    page.goto(site)
+    page.locator("article").get_by_role("link", name="Object detection", exact=True).click()
+    page.wait_for_url(f"{site}topics/object-detection/")
+    assert page.locator("h1").inner_text().rstrip("¶") == "Object detection"
+    page.locator("article a", has_text="SpinDet: Rotated Object Detection").first.click()
+    page.wait_for_url(f"{site}papers/spindet-rotated-object-detection-in-aerial-images/")
+    assert "SpinDet" in page.locator("h1").inner_text()
+    page.go_back()
+    page.wait_for_url(f"{site}topics/object-detection/")
+    page.go_back()
+    page.wait_for_url(site)
+
+
+def test_tag_chips_reach_their_topic_page(page: Any, site: str) -> None:
+    page.goto(f"{site}{SAE}")
+    page.locator(".sitegen-chips a", has_text="Language models").click()
+    page.wait_for_url(f"{site}topics/language-models/")
+    assert page.locator("article").get_by_text("Sparse Autoencoders Find Monosemantic").count() >= 1
+
+
+def test_typing_in_the_search_box_lists_the_paper(page: Any, site: str) -> None:
+    with page.expect_response("**/search/search_index.json"):
+        page.goto(site)
+    box = page.locator("input.md-search__input")
+    box.click()
+    meta = page.locator(".md-search-result__meta")
+    for _ in range(20):  # the worker builds its index after fetching it: type again until it answers
+        box.fill("")
+        box.press_sequentially("monosemantic", delay=20)
+        page.wait_for_timeout(250)
+        if "matching" in meta.inner_text():
+            break
+    assert "matching" in meta.inner_text()
+    assert "Sparse Autoencoders Find Monosemantic" in page.locator(".md-search-result__list").inner_text()
+
+
+def test_a_filter_narrows_a_topic_page(page: Any, site: str) -> None:
+    page.goto(f"{site}topics/object-detection/")
+    status = page.locator(".sitegen-shown")
+    assert status.inner_text() == "2 of 2 papers shown"
+    page.get_by_label("With code").check()
+    assert status.inner_text() == "2 of 2 papers shown"  # both have code
+    page.get_by_label("Words").fill("oriented")
+    assert status.inner_text() == "1 of 2 papers shown"
+    visible = page.locator("article ul li:visible strong a")
+    assert visible.all_inner_texts() == ["Oriented Object Detection in Aerial Images with Rotated Boxes"]
+    page.get_by_label("Words").fill("")
+    page.get_by_label("Sort").select_option("year")
+    first = page.locator("article ul li strong a").first.inner_text()
+    assert first.startswith("Oriented")  # the only paper with a year
+
+
+def test_marking_a_paper_read_survives_a_reload(page: Any, site: str) -> None:
+    page.goto(f"{site}{SAE}")
+    button = page.get_by_role("button", name="Mark as read")
+    button.click()
+    page.reload()
+    assert page.locator(".sitegen-toggle[data-state='read']").get_attribute("aria-pressed") == "true"
+    page.goto(f"{site}topics/interpretability/")
+    item = page.locator("li.sitegen-read")
+    assert item.count() == 1 and "✓ read" in item.inner_text()
+    page.goto(site)
+    assert "1 read, 0 starred" in page.locator(".sitegen-state-count").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export reading state").click()
+    state = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert state == {"sparse-autoencoders-find-monosemantic-features-in-language-models": {"read": True}}
+
+
+def test_feeds_and_exports_download_and_parse(page: Any, site: str) -> None:
+    page.goto(site)
+    feed = page.locator("link[type='application/atom+xml']").first.get_attribute("href")
+    response = page.request.get(urljoin(page.url, feed))
+    assert response.ok, feed
+    xml = response.text()
+    entries = ET.fromstring(xml).findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == 4
+    papers = json.loads(page.request.get(f"{site}exports/papers.json").text())
+    assert len(papers) == 4
+    topic_csv = page.request.get(f"{site}exports/topics/object-detection.csv").text()
+    rows = list(csv.DictReader(io.StringIO(topic_csv)))
+    assert len(rows) == 2
+    library = bibtexparser.parse_string(page.request.get(f"{site}exports/papers.bib").text())
+    assert len(library.entries) == 4 and not library.failed_blocks
+
+
+@pytest.mark.parametrize(("name", "path"), [
+    ("home", ""), ("topic", "topics/object-detection/"),
+    ("paper", "papers/spindet-rotated-object-detection-in-aerial-images/"),
+])
+def test_pages_are_accessible_and_screenshotted(page: Any, site: str, name: str, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{site}{path}")
+    page.wait_for_load_state("networkidle")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
