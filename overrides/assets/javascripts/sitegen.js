@@ -135,8 +135,7 @@
   function initFilters() {
     var box = document.querySelector(".sitegen-filters");
     if (!box || box.getAttribute("data-ready")) return;
-    var list = box.nextElementSibling;
-    while (list && list.tagName !== "UL") list = list.nextElementSibling;
+    var list = document.querySelector(".sitegen-papers > ul");
     if (!list) return;
     box.setAttribute("data-ready", "1");
     var items = Array.prototype.slice.call(list.children);
