@@ -20,12 +20,13 @@ from .exports import render_exports
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Report, display_path
 from .pages import read_pages, source_ref, tag_names
-from .parse import collect_sources, parse_sources
+from .parse import SourceFile, collect_sources, parse_sources
 from .reconcile import assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, related_file
 from .render import environment, render_new_paper, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
+from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import load_topics, tag_papers
 from .text import slugify
 from .write import WriteStats, write_pages
@@ -47,10 +48,24 @@ class BuildResult:
     tagged: int = 0
     stats: WriteStats = field(default_factory=WriteStats)
     report: Report = field(default_factory=Report)
+    skipped: int = 0  # when nothing changed: how many files the last build left
+
+    def figures(self) -> dict[str, int]:
+        """What the next no-op build repeats."""
+        s = self.stats
+        return {"records": self.records, "files": self.files, "merged": self.merged, "papers": self.papers,
+                "topics": self.topics, "tagged": self.tagged,
+                "outputs": self.skipped or len(s.new) + len(s.updated) + len(s.unchanged)}
 
     def summary(self) -> str:
         """The one-line summary printed after a build."""
         s = self.stats
+        if self.skipped:
+            return (
+                f"sitegen: nothing changed since the last build ({self.records} records from {self.files} "
+                f"files, {self.papers} papers, {self.skipped} files left as they were); "
+                f"{self.report.count('error')} errors, {self.report.count('warning')} warnings"
+            )
         return (
             f"sitegen: {self.records} records read from {self.files} files, "
             f"{self.merged} duplicates merged, {self.papers} papers; "
@@ -132,14 +147,35 @@ def review(config: Config) -> BuildResult:
     return result
 
 
-def build(config: Config) -> BuildResult:
-    """Run a whole build for a configuration."""
+def build(config: Config, force: bool = False) -> BuildResult:
+    """Run a whole build for a configuration; skip it when nothing changed since the last one."""
+    files, problems = collect_sources(config.sources, config.root)
+    paths = [f.path for f in files]
+    last = load_state(config.content)
+    if not force and last.get("fingerprint") == fingerprint(config, paths):
+        figures = last.get("figures") or {}
+
+        def figure(name: str) -> int:
+            value = figures.get(name, 0)
+            return value if isinstance(value, int) else 0
+
+        result = BuildResult(records=figure("records"), files=figure("files"), papers=figure("papers"),
+                             merged=figure("merged"), topics=figure("topics"), tagged=figure("tagged"),
+                             skipped=max(figure("outputs"), 1))
+        result.report.extend(replay(last))
+        return result
+    result = _build(config, files, problems)
+    state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
+    write_pages(config.content, {STATE: state})
+    return result
+
+
+def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
 
     # 1. Gather: sources, taxonomy, and the pages already in content/.
-    files, problems = collect_sources(config.sources, base)
     report.extend(problems)
     records, problems = parse_sources(files, config.format)
     report.extend(problems)
@@ -192,6 +228,7 @@ def build(config: Config) -> BuildResult:
                 "`hidden: true`, so it stays off the site",
                 hint="remove `hidden: true` to show it again; notes written in the deleted page are "
                      "only in your version control",
+                once=True,
             ))
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)

@@ -99,16 +99,18 @@ def _print(problems: list[Diagnostic]) -> None:
 @_source_options
 @_project_options
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any input problem is found.")
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
 def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | None, content: str | None,
-                  verbose: bool, strict: bool) -> None:
+                  verbose: bool, strict: bool, force: bool) -> None:
     """Parse sources, deduplicate, tag and write paper, topic and index pages.
 
     Pages a curator has edited are never overwritten: an existing paper page
     only gains new `sources` entries and bibliographic fields it lacks.
-    Unchanged pages are not touched.
+    Unchanged pages are not touched, and when no source, page or setting
+    changed since the last build, nothing is read or written at all.
     """
     with _errors(verbose):
-        result = build(_config(project, content, sources, fmt))
+        result = build(_config(project, content, sources, fmt), force=force)
     _print(result.report.diagnostics)
     click.echo(result.summary())
     if strict and result.report.diagnostics:

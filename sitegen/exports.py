@@ -41,8 +41,10 @@ def _record(paper: PaperView) -> dict[str, Any]:
 
 
 def to_json(papers: Sequence[PaperView]) -> str:
-    """A JSON array of papers; sitegen reads it back as a source."""
-    return json.dumps([_record(p) for p in papers], ensure_ascii=False, indent=1) + "\n"
+    """A JSON array of papers, one per line; sitegen reads it back as a source."""
+    # One dumps per record keeps the C encoder (indent= would fall back to Python's).
+    rows = ",\n".join(json.dumps(_record(p), ensure_ascii=False) for p in papers)
+    return f"[\n{rows}\n]\n" if rows else "[]\n"
 
 
 def to_csv(papers: Sequence[PaperView]) -> str:

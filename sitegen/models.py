@@ -79,6 +79,7 @@ class Diagnostic:
     message: str
     line: int | None = None
     hint: str | None = None
+    once: bool = False  # about something this build did, not a standing problem: not repeated
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -113,6 +114,8 @@ class SitegenError(Exception):
 
 def display_path(path: Path, base: Path) -> str:
     """A path as shown in messages: relative to the project folder when inside it."""
+    if path.is_relative_to(base):  # the usual case, without a system call
+        return path.relative_to(base).as_posix()
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:

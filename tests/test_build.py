@@ -64,14 +64,30 @@ def test_paper_front_matter_holds_what_curators_and_mkdocs_need(project: Path) -
 
 
 def test_second_build_writes_nothing(project: Path) -> None:
-    run(project)
+    first = run(project)
     before = snapshot(project / "content")
     result = run(project)
-    assert (len(result.stats.new), len(result.stats.updated)) == (0, 0)
-    assert len(result.stats.unchanged) == len(before) - 2  # all but sitegen's registry and related.json
+    assert result.skipped and result.summary().startswith("sitegen: nothing changed since the last build")
+    assert (result.records, result.papers) == (first.records, first.papers)
+    assert snapshot(project / "content") == before
+    # Forced, the build compares every file and still writes none.
+    forced = build(load_config(project), force=True)
+    assert (len(forced.stats.new), len(forced.stats.updated)) == (0, 0)
+    assert len(forced.stats.unchanged) == len(before) - 3  # all but the registry, related.json, state
     assert ".sitegen/pages.json" in before
     assert snapshot(project / "content") == before
-    assert "0 new, 0 updated" in result.summary()
+    assert "0 new, 0 updated" in forced.summary()
+
+
+def test_a_changed_input_ends_the_no_op_fast_path(project: Path) -> None:
+    run(project)
+    (project / "sources/more.csv").write_text("title\nA Paper Added Later\n", encoding="utf-8")
+    result = run(project)
+    assert not result.skipped and (project / "content/papers/a-paper-added-later.md").exists()
+    page = project / "content/papers/a-paper-added-later.md"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1_000_000))
+    assert not run(project).skipped  # a touched page is read again
+    assert run(project).skipped
 
 
 def test_curator_edits_survive_rebuilds_and_reach_topic_pages(project: Path) -> None:

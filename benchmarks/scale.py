@@ -1,0 +1,200 @@
+"""Benchmark sitegen at 1,000 / 10,000 / 100,000 records (synthetic, from the seed vocabulary).
+
+For each size it writes a corpus in every supported format (Papers page text,
+Papers API JSON, JSON Lines, CSV, TSV, BibTeX) with about 20% duplicates in
+realistic variants (case and punctuation changes, one-letter typos, arXiv
+v1/v2, the same paper in a text dump and in JSON), then measures a cold
+`sitegen build`, a no-op rebuild and a rebuild after adding one new dump, and
+(unless --no-mkdocs) `mkdocs build` on the same content. It prints wall time,
+peak memory, records per second, files written and the sitegen/mkdocs ratio.
+
+Run from the repository root:
+    python benchmarks/scale.py [SIZE ...] [--no-mkdocs] [--keep DIR]
+SIZE defaults to 1000 10000 100000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PER_FILE = 2000
+FORMATS = ("txt", "api.json", "jsonl", "csv", "tsv", "bib")
+
+
+def vocabulary() -> tuple[list[str], list[str]]:
+    """Title and abstract words of the seed dumps."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "sources").glob("*.txt")))
+    words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", text)
+    capitalised = [w for w in words if w[0].isupper()] or words
+    return capitalised, words
+
+
+def make_papers(count: int, rng: random.Random) -> list[dict[str, object]]:
+    """Distinct synthetic papers: title, abstract, authors, year, arXiv id."""
+    title_words, words = vocabulary()
+    surnames = sorted({w for w in title_words if len(w) > 4})[:3000]
+    papers = []
+    for i in range(count):
+        title = " ".join(rng.choice(title_words) for _ in range(rng.randint(6, 12)))
+        abstract = " ".join(rng.choice(words) for _ in range(rng.randint(90, 180))) + "."
+        papers.append({
+            "title": f"{title} {i}",  # the number keeps titles distinct, as real ones are
+            "abstract": abstract,
+            "authors": [f"{rng.choice(title_words)} {rng.choice(surnames)}" for _ in range(rng.randint(1, 6))],
+            "year": rng.randint(2015, 2026),
+            "arxiv": f"{rng.randint(1501, 2612)}.{i:05d}",
+        })
+    return papers
+
+
+def variant(paper: dict[str, object], rng: random.Random) -> dict[str, object]:
+    """The same paper as another source lists it."""
+    copy = dict(paper)
+    title = str(paper["title"])
+    kind = rng.choice(("case", "punct", "typo", "version"))
+    if kind == "case":
+        copy["title"] = title.lower()
+    elif kind == "punct":
+        copy["title"] = title.replace(" ", ": ", 1) + "."
+    elif kind == "typo":
+        k = rng.randrange(len(title) - 3) + 1
+        copy["title"] = title[:k] + title[k + 1:]
+    else:
+        copy["arxiv"] = f"{paper['arxiv']}v2"
+    return copy
+
+
+def write(records: list[dict[str, object]], fmt: str, path: Path) -> None:
+    """Write records in one of the formats sitegen reads."""
+    if fmt == "txt":
+        path.write_text("Daily Papers\n\n" + "".join(f"{r['title']}\n\n{r['abstract']}\n\n" for r in records),
+                        encoding="utf-8")
+    elif fmt == "api.json":
+        path.write_text(json.dumps([{"paper": {
+            "id": r["arxiv"], "title": r["title"], "summary": r["abstract"],
+            "authors": [{"name": a} for a in r["authors"]],  # type: ignore[attr-defined]
+            "publishedAt": f"{r['year']}-01-15T00:00:00.000Z"}} for r in records]), encoding="utf-8")
+    elif fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    elif fmt in ("csv", "tsv"):
+        import csv
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t")
+            writer.writerow(["title", "authors", "year", "arxiv", "abstract"])
+            for r in records:
+                writer.writerow([r["title"], "; ".join(r["authors"]), r["year"], r["arxiv"],  # type: ignore[arg-type]
+                                 r["abstract"]])
+    else:
+        entries = []
+        for n, r in enumerate(records):
+            authors = " and ".join(r["authors"])  # type: ignore[arg-type]
+            entries.append(f"@article{{p{n},\n  title = {{{r['title']}}},\n  author = {{{authors}}},\n"
+                           f"  year = {r['year']},\n  eprint = {{{r['arxiv']}}},\n"
+                           f"  abstract = {{{r['abstract']}}}\n}}\n")
+        path.write_text("\n".join(entries), encoding="utf-8")
+
+
+def corpus(size: int, folder: Path, seed: int = 1) -> int:
+    """Write `size` records (80% distinct papers, 20% duplicates) as source files; returns the file count."""
+    rng = random.Random(seed)
+    distinct = make_papers(int(size * 0.8), rng)
+    records = distinct + [variant(rng.choice(distinct), rng) for _ in range(size - len(distinct))]
+    rng.shuffle(records)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = 0
+    for start in range(0, len(records), PER_FILE):
+        fmt = FORMATS[files % len(FORMATS)]
+        write(records[start:start + PER_FILE], fmt, folder / f"dump-{files:03d}.{fmt}")
+        files += 1
+    return files
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run a command: wall seconds, peak memory in MB, and its last output line."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status:
+        raise SystemExit(f"{' '.join(command)} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024, (out.strip().splitlines() or [""])[-1]
+
+
+def files_written(line: str) -> str:
+    match = re.search(r"files: (\d+) new, (\d+) updated", line)
+    return str(int(match.group(1)) + int(match.group(2))) if match else "?"
+
+
+def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
+    """Measure one corpus size."""
+    for name in ("mkdocs.yml", "topics.yml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "overrides", root / "overrides")
+    (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
+                                         encoding="utf-8")
+    corpus(size, root / "sources")
+    sitegen = [str(BIN / "sitegen"), "build"]
+    row: dict[str, object] = {"records": size}
+    row["cold"] = timed(sitegen, root)
+    row["noop"] = timed(sitegen, root)
+    rng = random.Random(size)
+    extra = make_papers(50, rng)
+    write(extra, "jsonl", root / "sources/zz-new-dump.jsonl")
+    row["one_dump"] = timed(sitegen, root)
+    if mkdocs:
+        row["mkdocs"] = timed([str(BIN / "mkdocs"), "build", "-q"], root)
+        site = root / "site"
+        pages = list((site / "papers").glob("*/index.html"))
+        row["site_mb"] = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
+        row["largest_paper_kb"] = max(p.stat().st_size for p in pages) / 1e3
+        others = [p for p in site.rglob("index.html") if "/papers/" not in str(p)]
+        row["largest_other_kb"] = max(p.stat().st_size for p in others) / 1e3
+        index = site / "search/search_index.json"
+        row["index_kb_per_paper"] = index.stat().st_size / 1e3 / max(len(pages), 1) if index.exists() else 0.0
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("--no-mkdocs", action="store_true", help="skip mkdocs build")
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = (args.keep / str(size)) if args.keep else Path(tmp)
+            root.mkdir(parents=True, exist_ok=True)
+            row = run(size, root, not args.no_mkdocs)
+        cold, noop, one = row["cold"], row["noop"], row["one_dump"]
+        print(f"\n{size} records")
+        for label, (secs, mb, line) in (("cold", cold), ("no-op", noop), ("+1 dump", one)):  # type: ignore[misc]
+            print(f"  sitegen build {label:8}: {secs:7.2f} s  peak {mb:7.0f} MB  "
+                  f"{size / secs:9.0f} records/s  {files_written(line):>6} files written")
+        print(f"  {cold[2]}")  # type: ignore[index]
+        if "mkdocs" in row:
+            secs, mb, _ = row["mkdocs"]  # type: ignore[misc]
+            print(f"  mkdocs build        : {secs:7.2f} s  peak {mb:7.0f} MB;  sitegen/mkdocs (cold) "
+                  f"{cold[0] / secs:.0%}")  # type: ignore[index]
+            print(f"  site {row['site_mb']:.1f} MB, largest paper page {row['largest_paper_kb']:.1f} KB, "
+                  f"largest other page {row['largest_other_kb']:.1f} KB, "
+                  f"search index {row['index_kb_per_paper']:.2f} KB per paper")
+
+
+if __name__ == "__main__":
+    main()

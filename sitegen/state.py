@@ -1,0 +1,87 @@
+"""The no-op fast path: skip a build whose inputs and outputs are exactly as the last build left them.
+
+A fingerprint covers sitegen itself, the configuration, topics.yml, every
+source file and every file under content/ (name, size and modification time,
+as make does). When nothing changed, the last build's figures and messages
+are replayed and no file is read or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .models import Diagnostic
+
+STATE = ".sitegen/state.json"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _stat_line(path: Path, shown: str) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return f"{shown}\0missing\n"
+    return f"{shown}\0{info.st_size}\0{info.st_mtime_ns}\n"
+
+
+def _tree(root: Path, skip: str = "") -> list[str]:
+    lines: list[str] = []
+    if not root.is_dir():
+        return [f"{root}\0absent\n"]
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if rel != skip:
+                lines.append(_stat_line(path, rel))
+    return lines
+
+
+def fingerprint(config: Config, sources: list[Path]) -> str:
+    """A digest of everything a build reads and writes."""
+    digest = hashlib.sha256()
+    parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", "")]
+    parts += _tree(_PACKAGE)  # sitegen's own code and templates, for anyone editing them
+    parts.append(_stat_line(config.topics, "topics.yml"))
+    parts += [_stat_line(path, str(path)) for path in sources]
+    parts += _tree(config.content, skip=STATE)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def load_state(content: Path) -> dict[str, Any]:
+    """The record of the last build, or an empty one."""
+    try:
+        data = json.loads((content / STATE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def state_text(key: str, figures: dict[str, int], diagnostics: list[Diagnostic]) -> str:
+    """What the next build needs to tell that nothing changed, and to say what this one said."""
+    return json.dumps({
+        "version": 1, "fingerprint": key, "figures": figures,
+        "diagnostics": [{"level": d.level, "path": d.path, "message": d.message, "line": d.line,
+                         "hint": d.hint} for d in diagnostics if not d.once],
+    }, ensure_ascii=False, indent=1) + "\n"
+
+
+def replay(data: dict[str, Any]) -> list[Diagnostic]:
+    """The messages of the last build, to print again."""
+    found = []
+    for item in data.get("diagnostics") or []:
+        try:
+            found.append(Diagnostic(item["level"], item["path"], item["message"], item.get("line"),
+                                    item.get("hint")))
+        except (KeyError, TypeError):
+            continue
+    return found
