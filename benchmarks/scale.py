@@ -29,7 +29,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PER_FILE = 2000
 FORMATS = ("txt", "api.json", "jsonl", "csv", "tsv", "bib")
 
 
@@ -52,7 +51,8 @@ def make_papers(count: int, rng: random.Random) -> list[dict[str, object]]:
         papers.append({
             "title": f"{title} {i}",  # the number keeps titles distinct, as real ones are
             "abstract": abstract,
-            "authors": [f"{rng.choice(title_words)} {rng.choice(surnames)}" for _ in range(rng.randint(1, 6))],
+            "authors": [f"{rng.choice(title_words)} {rng.choice(surnames)}"
+                        for _ in range(rng.randint(1, 6))],
             "year": rng.randint(2015, 2026),
             "arxiv": f"{rng.randint(1501, 2612)}.{i:05d}",
         })
@@ -113,10 +113,11 @@ def corpus(size: int, folder: Path, seed: int = 1) -> int:
     records = distinct + [variant(rng.choice(distinct), rng) for _ in range(size - len(distinct))]
     rng.shuffle(records)
     folder.mkdir(parents=True, exist_ok=True)
+    per_file = max(100, size // 12)  # a dozen dumps, two of each format
     files = 0
-    for start in range(0, len(records), PER_FILE):
+    for start in range(0, len(records), per_file):
         fmt = FORMATS[files % len(FORMATS)]
-        write(records[start:start + PER_FILE], fmt, folder / f"dump-{files:03d}.{fmt}")
+        write(records[start:start + per_file], fmt, folder / f"dump-{files:03d}.{fmt}")
         files += 1
     return files
 
