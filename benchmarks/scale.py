@@ -137,6 +137,8 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
 
 
 def files_written(line: str) -> str:
+    if "nothing changed" in line:
+        return "0"
     match = re.search(r"files: (\d+) new, (\d+) updated", line)
     return str(int(match.group(1)) + int(match.group(2))) if match else "?"
 

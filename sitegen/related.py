@@ -15,7 +15,7 @@ from pathlib import Path
 
 RELATED = ".sitegen/related.json"
 COUNT = 5
-CHUNK = 2000  # rows of the similarity matrix computed at once
+CHUNK = 500  # rows of the similarity matrix computed at once: 500 x 100,000 floats is 200 MB
 MIN_SIMILARITY = 0.05  # below this, two papers share little more than common words
 
 
@@ -46,7 +46,7 @@ def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
         if take <= 0:
             result.extend([] for _ in rows)
             continue
-        best = np.argpartition(-block, take - 1, axis=1)[:, :take]
+        best = np.argpartition(block, block.shape[1] - take, axis=1)[:, -take:]  # no negated copy
         for row, candidates in enumerate(best):
             scores = block[row, candidates]
             # Highest similarity first; equal scores in list order, so output is deterministic.
