@@ -34,6 +34,7 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         """Take hidden paper pages, and pages a curator merged into another, off the site."""
         self.topic_urls = {}
         self.related = _load_related(Path(config["docs_dir"]) / RELATED)
+        merged = []
         for file in list(files.documentation_pages()):
             if not file.src_uri.startswith("papers/"):
                 continue
@@ -44,7 +45,13 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                         if "hidden" in text or "duplicate_of" in text else {})
             except Exception:  # a page that does not parse is reported by MkDocs itself
                 continue
-            if meta.get("hidden") is True or meta.get("duplicate_of"):
+            if meta.get("hidden") is True:
+                files.remove(file)
+            elif meta.get("duplicate_of"):
+                merged.append((file, str(meta["duplicate_of"]).removeprefix("papers/").removesuffix(".md")))
+        # As in `sitegen build`: a merge into a page that does not exist is ignored.
+        for file, target in merged:
+            if target and files.get_file_from_path(f"papers/{target}.md") is not None:
                 files.remove(file)
         self.files = files
         return files

@@ -12,6 +12,8 @@ from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
 
+from .test_site import mkdocs_build
+
 SPINDET = "SpinDet: Rotated Object Detection in Aerial Images"
 SPINDET_PAGE = "content/papers/spindet-rotated-object-detection-in-aerial-images.md"
 
@@ -120,6 +122,10 @@ def test_unknown_override_targets_are_reported_with_their_line(project: Path) ->
     assert any(m.startswith(f"{SPINDET_PAGE}:") and "duplicate_of: no paper page 'no-such-page'" in m
                for m in found)
     assert any("distinct_from: 'nothing-here' names no paper page" in m for m in found)
+    # The site agrees: the page stays on it, and no topic page links to a missing page.
+    built = mkdocs_build(project)
+    assert built.returncode == 0 and "WARNING" not in built.stderr, built.stderr
+    assert (project / "site/papers/spindet-rotated-object-detection-in-aerial-images/index.html").exists()
 
 
 def test_a_bad_file_among_good_ones_loses_nothing(project: Path) -> None:
