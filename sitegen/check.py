@@ -25,13 +25,6 @@ _LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 
 
-def _line(page: Page, key: str) -> int:
-    for number, line in enumerate(page.front_matter.splitlines(), start=2):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
-
-
 def _body_line(page: Page, offset: int) -> int:
     return page.text.count("\n", 0, len(page.text) - len(page.body) + offset) + 1
 
@@ -48,9 +41,9 @@ def check_tags(page: Page, topics: list[Topic], shown: str) -> list[Diagnostic]:
             n for n in names if n.casefold() == tag.casefold()]
         if close:
             problems.append(Diagnostic("error", shown, f"unknown topic {tag!r} (did you mean {close[0]!r}?)",
-                                       line=_line(page, "tags")))
+                                       line=page.key_line("tags")))
     if page.meta.get("hidden") is not True and not set(tags) & set(names):
-        problems.append(Diagnostic("warning", shown, "paper has no topic", line=_line(page, "tags"),
+        problems.append(Diagnostic("warning", shown, "paper has no topic", line=page.key_line("tags"),
                                    hint="add a topic of topics.yml to its tags, or run `sitegen retag`"))
     return problems
 

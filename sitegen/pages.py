@@ -51,6 +51,13 @@ class Page:
                 refs.add(ref)
         return frozenset(refs)
 
+    def key_line(self, key: str) -> int:
+        """The file line of a top-level front-matter key (1, the opening '---', when absent)."""
+        for number, line in enumerate(self.front_matter.splitlines(), start=2):
+            if line.startswith(f"{key}:"):
+                return number
+        return 1
+
     @property
     def abstract(self) -> str:
         """Plain text of the abstract block sitegen wrote, if the curator kept it."""

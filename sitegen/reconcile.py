@@ -49,13 +49,6 @@ def entries(value: object) -> list[str]:
     return []
 
 
-def _line_of(page: Page, key: str) -> int:
-    for number, line in enumerate(page.front_matter.splitlines(), start=2):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
-
-
 def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overrides:
     """Collect ``duplicate_of`` and ``distinct_from`` from every page, checking what they name."""
     result = Overrides()
@@ -71,7 +64,7 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
             else:
                 result.problems.append(Diagnostic(
                     "warning", shown, f"duplicate_of: no paper page '{target}'; ignored",
-                    line=_line_of(page, "duplicate_of"),
+                    line=page.key_line("duplicate_of"),
                     hint="name another page by its file name, e.g. my-paper",
                 ))
         for entry in entries(page.meta.get("distinct_from")):
@@ -93,7 +86,7 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
             else:
                 result.problems.append(Diagnostic(
                     "warning", shown, f"distinct_from: '{entry}' names no paper page and no record; ignored",
-                    line=_line_of(page, "distinct_from"),
+                    line=page.key_line("distinct_from"),
                     hint="use a page's file name (my-paper) or a record as file#number (acm.csv#17)",
                 ))
     # Follow chains (a -> b -> c); a cycle is reported and dropped.
@@ -104,7 +97,7 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
             if target in seen:
                 result.problems.append(Diagnostic(
                     "warning", display_path(by_slug[slug].path, base),
-                    "duplicate_of forms a cycle; ignored", line=_line_of(by_slug[slug], "duplicate_of")))
+                    "duplicate_of forms a cycle; ignored", line=by_slug[slug].key_line("duplicate_of")))
                 result.alias.pop(slug, None)
                 break
             seen.add(target)
