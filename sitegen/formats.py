@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .fields import gather, hf_api_fields, looks_like_hf_api, to_record
+from .fields import canonical_key, gather, hf_api_fields, looks_like_hf_api, to_record
 from .models import Diagnostic, Record, SourceRef
 
 if TYPE_CHECKING:
@@ -64,6 +64,14 @@ def _one(
     return record, None
 
 
+def _keep(records: list[Record], problems: list[Diagnostic],
+          record: Record | None, problem: Diagnostic | None) -> None:
+    if record:
+        records.append(record)
+    if problem:
+        problems.append(problem)
+
+
 def _list_key(data: object) -> str | None:
     """The key of the one list of records in a JSON object such as ``{"papers": [...]}``."""
     if isinstance(data, Mapping):
@@ -78,9 +86,7 @@ def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[lis
     records: list[Record] = []
     problems: list[Diagnostic] = []
     decoder = json.JSONDecoder()
-    stripped = text.lstrip()
-    if not stripped:
-        return [], [Diagnostic("warning", source.display, "empty file; no records")]
+    stripped = text.lstrip()  # never empty: parse_sources reports empty files itself
     pos = len(text) - len(stripped)
     if stripped[0] != "[":
         try:
@@ -117,11 +123,7 @@ def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[lis
                 break
             pos = resync.end()
             continue
-        record, problem = _one(raw, source, number, line, hf_api)
-        if record:
-            records.append(record)
-        if problem:
-            problems.append(problem)
+        _keep(records, problems, *_one(raw, source, number, line, hf_api))
     if not records and not problems:
         problems.append(Diagnostic("warning", source.display, "no paper records found"))
     return records, problems
@@ -142,13 +144,7 @@ def parse_jsonl(text: str, source: SourceFile) -> tuple[list[Record], list[Diagn
             problems.append(Diagnostic("error", source.display,
                                        f"record {number}: invalid JSON: {exc.msg}; skipped", line=line_no))
             continue
-        record, problem = _one(raw, source, number, line_no, False)
-        if record:
-            records.append(record)
-        if problem:
-            problems.append(problem)
-    if not records and not problems:
-        problems.append(Diagnostic("warning", source.display, "empty file; no records"))
+        _keep(records, problems, *_one(raw, source, number, line_no, False))
     return records, problems
 
 
@@ -164,7 +160,7 @@ def parse_delimited(text: str, source: SourceFile, delimiter: str) -> tuple[list
     except csv.Error as exc:
         return [], [Diagnostic("error", source.display, f"unreadable header: {exc}", line=1)]
     names = [h.strip() for h in header]
-    if not any(n.lower().replace(" ", "") in ("title", "papertitle", "name") for n in names):
+    if not any(canonical_key(n) == "title" for n in names):
         kind = "TSV" if delimiter == "\t" else "CSV"
         return [], [Diagnostic("error", source.display, f"{kind} header has no 'title' column", line=1,
                                hint=f"columns found: {', '.join(names[:10])}")]
@@ -230,7 +226,6 @@ def parse_bibtex(text: str, source: SourceFile) -> tuple[list[Record], list[Diag
                                        f"entry {number}: cannot parse: {message}; skipped", line=line))
             continue
         raw = {f.key: f.value for f in block.fields}
-        raw.setdefault("bibtex_key", block.key)
         record, why = to_record(gather(raw), SourceRef(source.name, number, line))
         if record:
             records.append(record)

@@ -131,6 +131,9 @@ def test_csv_quoted_fields_and_a_row_with_the_wrong_number_of_fields(tmp_path: P
 def test_tsv_and_a_header_without_title(tmp_path: Path) -> None:
     records, problems = read(tmp_path, "list.tsv", "Paper Title\tDescription\nTabbed\tText, with commas\n")
     assert problems == [] and records[0].abstract == "Text, with commas"
+    # Header names follow the same forgiving spelling as every other field.
+    records, problems = read(tmp_path, "snake.csv", "Paper_Title,Year\nSnake Case Header,2020\n")
+    assert problems == [] and records[0].title == "Snake Case Header"
     _, problems = read(tmp_path, "nope.csv", "name_of_thing,year\nx,2000\n")
     assert "header has no 'title' column" in messages(problems)[0]
 
