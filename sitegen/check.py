@@ -12,9 +12,7 @@ import difflib
 import re
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
-from .dedupe import NEAR_MISS, compare
+from .dedupe import candidate_pairs, compare
 from .models import Diagnostic, display_path
 from .pages import Page, read_pages, tag_names
 from .reconcile import entries, page_evidence, read_overrides, slug_of
@@ -70,25 +68,21 @@ def likely_duplicates(pages: list[Page], base: Path) -> list[Diagnostic]:
     """Pages that the matcher would merge, or nearly, but that sit on separate pages."""
     live = [p for p in pages if p.meta.get("hidden") is not True and not p.meta.get("duplicate_of")]
     evidence = [page_evidence(p) for p in live]
-    words = [e.words for e in evidence]
     distinct = {(p.slug, slug_of(v)) for p in live for v in entries(p.meta.get("distinct_from"))}
     problems = []
-    for i, e in enumerate(evidence):
-        close = process.extract(e.words, words, scorer=fuzz.ratio, score_cutoff=NEAR_MISS, limit=6)
-        for _, score, j in close:
-            if j <= i:
-                continue
-            a, b = live[i], live[j]
-            if (a.slug, b.slug) in distinct or (b.slug, a.slug) in distinct:
-                continue
-            decision = compare(e, evidence[j])
-            if decision.same:
-                problems.append(Diagnostic(
-                    "warning", display_path(a.path, base),
-                    f"likely the same paper as {display_path(b.path, base)} ({decision.reason}, "
-                    f"title {score:.0f})", line=1,
-                    hint=f"merge with `duplicate_of: {b.slug}`, or say `distinct_from: [{b.slug}]`",
-                ))
+    # The build's own blocking: shared identifiers or rare title words, never all pairs.
+    for i, j in sorted(candidate_pairs(evidence)):
+        a, b = live[i], live[j]
+        if (a.slug, b.slug) in distinct or (b.slug, a.slug) in distinct:
+            continue
+        decision = compare(evidence[i], evidence[j])
+        if decision.same:
+            problems.append(Diagnostic(
+                "warning", display_path(a.path, base),
+                f"likely the same paper as {display_path(b.path, base)} ({decision.reason}, "
+                f"title {decision.title_score:.0f})", line=1,
+                hint=f"merge with `duplicate_of: {b.slug}`, or say `distinct_from: [{b.slug}]`",
+            ))
     return problems
 
 
