@@ -29,7 +29,7 @@ from .site import GENERATED, PaperView, SiteInfo, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import load_topics, tag_papers
 from .text import slugify
-from .write import WriteStats, write_pages
+from .write import WriteStats, remove_leftovers, write_pages
 
 PAPERS = "papers"
 FEEDS_ALL = feed_path()
@@ -152,7 +152,8 @@ def build(config: Config, force: bool = False) -> BuildResult:
     files, problems = collect_sources(config.sources, config.root)
     paths = [f.path for f in files]
     last = load_state(config.content)
-    if not force and last.get("fingerprint") == fingerprint(config, paths):
+    # Without a previous state there is nothing to compare: spare the walk over content/.
+    if not force and last and last.get("fingerprint") == fingerprint(config, paths):
         figures = last.get("figures") or {}
 
         def figure(name: str) -> int:
@@ -281,6 +282,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) 
     stale = _stale_generated(config.content, set(generated))
 
     # 5. Write.
+    remove_leftovers(config.content)  # once per build: it walks the whole content folder
     result.stats = write_pages(config.content, out, stale)
     write_pages(config.content, memory)  # not a page: left out of the figures
     # Paper pages not rewritten are unchanged too, including ones that do not parse.

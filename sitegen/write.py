@@ -61,7 +61,6 @@ def remove_leftovers(root: Path) -> None:
 def write_pages(root: Path, files: dict[str, str], remove: list[str] | None = None) -> WriteStats:
     """Write every page under root whose content differs from what is on disk."""
     stats = WriteStats()
-    remove_leftovers(root)
     resolved_root = root.resolve()
     for rel in sorted(files):
         path = root / rel
