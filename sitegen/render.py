@@ -125,23 +125,23 @@ def update_page(
     missing = {k: v for k, v in bibliographic_fields(fill).items() if k not in page.meta} if fill else {}
     if not new and not missing and len(kept) == len(existing if isinstance(existing, list) else []):
         return None
-    meta: dict[str, Any] = {}
-    for key, value in page.meta.items():
-        if key == "sources":
-            meta.update(missing)
-            missing = {}
-        meta[key] = value
-    meta.update(missing)
-    meta["sources"] = kept + [ref.as_dict() for ref in new]
-    front = YAMLHandler().export(meta, **_YAML_OPTIONS)
-    return meta, f"---\n{front}\n---\n{page.body}"
+    return set_fields(page, {**missing, "sources": kept + [ref.as_dict() for ref in new]}, before="sources")
 
 
-def set_fields(page: Page, fields: dict[str, Any], after: str = "tags") -> tuple[dict[str, Any], str]:
-    """Page text with some front-matter keys set; new keys go right after ``after``. Body kept."""
+def set_fields(
+    page: Page, fields: dict[str, Any], after: str | None = None, before: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Page text with some front-matter keys set, the rest in the curator's order; body kept.
+
+    Keys the page lacks go right after ``after`` or right before ``before``
+    (at the end when that key is absent).
+    """
     meta: dict[str, Any] = {}
     pending = {k: v for k, v in fields.items() if k not in page.meta}
     for key, value in page.meta.items():
+        if key == before:
+            meta.update(pending)
+            pending = {}
         meta[key] = fields.get(key, value)
         if key == after:
             meta.update(pending)

@@ -75,7 +75,7 @@ def plan_retag(pages: list[Page], topics: list[Topic], base: Any) -> tuple[list[
                 line=1, hint=f"tags topics.yml gives it: {', '.join(matched) or 'none'}",
             ))
             continue
-        _, text = set_fields(page, {"tags": list(new_tags), AUTO_TAGS: list(new_memory)})
+        _, text = set_fields(page, {"tags": list(new_tags), AUTO_TAGS: list(new_memory)}, after="tags")
         changes.append(Retag(page, tuple(t for t in new_tags if t not in tags),
                              tuple(t for t in tags if t not in new_tags), text))
     return changes, problems
