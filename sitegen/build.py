@@ -104,12 +104,13 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     refs = [ref for ref in (source_ref(s) for s in _list(meta.get("sources"))) if ref]
     last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
     added = meta.get("added")
-    authors = meta.get("authors")
+    value = meta.get("authors")
+    names = tuple(str(a) for a in value if a) if isinstance(value, list) else ((str(value),) if value else ())
     year = meta.get("year")
     return PaperView(
         slug, str(meta.get("title") or slug), tag_names(meta), abstract, code, str(added) if added else None,
-        last, byline(meta),
-        authors=tuple(str(a) for a in authors if a) if isinstance(authors, list) else (),
+        last, byline(names, year),
+        authors=names if isinstance(value, list) else (),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
         venue=str(meta["venue"]) if meta.get("venue") else None,
         arxiv=str(meta["arxiv"]) if meta.get("arxiv") else None,
@@ -117,16 +118,13 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     )
 
 
-def byline(meta: dict[str, Any]) -> str:
+def byline(authors: tuple[str, ...], year: object) -> str:
     """"First Author et al. · 2024", from whatever of the two a page has."""
-    authors = meta.get("authors")
-    names = [str(a) for a in authors if a] if isinstance(authors, list) else (
-        [str(authors)] if authors else [])
     parts = []
-    if names:
-        parts.append(names[0] + (" et al." if len(names) > 1 else ""))
-    if meta.get("year"):
-        parts.append(str(meta["year"]))
+    if authors:
+        parts.append(authors[0] + (" et al." if len(authors) > 1 else ""))
+    if year:
+        parts.append(str(year))
     return " · ".join(parts)
 
 
@@ -201,12 +199,12 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) 
         p.slug: (p.meta, p.abstract) for p in pages
     }
     plan = assign(papers, pages, overrides)
-    taken = {p.slug for p in pages} | broken
+    existing = {p.slug for p in pages}
+    taken = existing | broken
     env = environment()
     added = today()
     registry, problems = load_registry(config.content, base)
     report.extend(problems)
-    existing = {p.slug for p in pages}
     # Only new papers are auto-tagged: an existing page's tags are the curator's.
     for paper in tag_papers(plan.new, topics):
         remembered = {registry[k] for r in paper.sources if (k := record_key(r.file, r.record)) in registry}
@@ -286,7 +284,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) 
     result.stats = write_pages(config.content, out, stale)
     write_pages(config.content, memory)  # not a page: left out of the figures
     # Paper pages not rewritten are unchanged too, including ones that do not parse.
-    for slug in sorted({p.slug for p in pages} | broken):
+    for slug in sorted(existing | broken):
         if f"{PAPERS}/{slug}.md" not in out:
             result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
     return result

@@ -264,9 +264,8 @@ def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
         for x, a in enumerate(members):
-            for b in members[x + 1:]:
-                if a != b:
-                    pairs.add((a, b) if a < b else (b, a))
+            for b in members[x + 1:]:  # a record joins each block once, so a != b
+                pairs.add((a, b) if a < b else (b, a))
     return pairs
 
 

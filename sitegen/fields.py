@@ -88,11 +88,7 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
                 continue
             arxiv = arxiv or normalize_arxiv(url)
             doi = doi or (normalize_doi(url) if "doi.org/" in url else None)
-            link = classify_url(url)
-            if kind == "code":
-                link = Link("code", url)
-            elif kind == "project":
-                link = Link("project", url)
+            link = classify_url(url) if kind == "url" else Link("code" if kind == "code" else "project", url)
             links.setdefault(link.url, link)
     for link in extract_links(abstract):
         links.setdefault(link.url, link)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from .dedupe import DedupeResult, PairDecision
+from .registry import record_key
 
 
 def _ref(pair: PairDecision, first: bool) -> str:
     ref = pair.a if first else pair.b
     title = pair.title_a if first else pair.title_b
-    return f"`{ref.file}#{ref.record}` (line {ref.line}): {title}"
+    return f"`{record_key(ref.file, ref.record)}` (line {ref.line}): {title}"
 
 
 def _entry(pair: PairDecision) -> str:
