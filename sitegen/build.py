@@ -13,23 +13,25 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+from jinja2 import Environment
 
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
 from .feeds import feed_path, render_feed
-from .models import Diagnostic, Report, display_path
-from .pages import read_pages, source_ref, tag_names
+from .models import Diagnostic, Paper, Report, display_path
+from .pages import Page, read_pages, source_ref, tag_names
 from .parse import SourceFile, collect_sources, parse_sources
-from .reconcile import assign, read_overrides
+from .progress import Stages
+from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, related_file
 from .render import environment, render_new_paper, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
-from .tag import load_topics, tag_papers
+from .tag import Topic, load_topics, tag_papers
 from .text import slugify
-from .write import WriteStats, remove_leftovers, write_pages
+from .write import Output, WriteStats, remove_leftovers, write_pages
 
 PAPERS = "papers"
 FEEDS_ALL = feed_path()
@@ -145,13 +147,16 @@ def review(config: Config) -> BuildResult:
     return result
 
 
-def build(config: Config, force: bool = False) -> BuildResult:
+def build(config: Config, force: bool = False, stages: Stages | None = None) -> BuildResult:
     """Run a whole build for a configuration; skip it when nothing changed since the last one."""
-    files, problems = collect_sources(config.sources, config.root)
-    paths = [f.path for f in files]
-    last = load_state(config.content)
-    # Without a previous state there is nothing to compare: spare the walk over content/.
-    if not force and last and last.get("fingerprint") == fingerprint(config, paths):
+    stages = stages or Stages()
+    with stages.stage("fingerprint"):
+        files, problems = collect_sources(config.sources, config.root)
+        paths = [f.path for f in files]
+        last = load_state(config.content)
+        # Without a previous state there is nothing to compare: spare the walk over content/.
+        unchanged = not force and last and last.get("fingerprint") == fingerprint(config, paths)
+    if unchanged and last:
         figures = last.get("figures") or {}
 
         def figure(name: str) -> int:
@@ -163,37 +168,103 @@ def build(config: Config, force: bool = False) -> BuildResult:
                              skipped=max(figure("outputs"), 1))
         result.report.extend(replay(last))
         return result
-    result = _build(config, files, problems)
-    state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
-    write_pages(config.content, {STATE: state})
+    result = _build(config, files, problems, stages)
+    with stages.stage("fingerprint"):
+        state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
+        write_pages(config.content, {STATE: state})
     return result
 
 
-def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) -> BuildResult:
+def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
+           stages: Stages) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
 
     # 1. Gather: sources, taxonomy, and the pages already in content/.
     report.extend(problems)
-    records, problems = parse_sources(files, config.format)
+    with stages.stage("parse"):
+        records, problems = parse_sources(files, config.format)
     report.extend(problems)
-    topics, problems = load_topics(config.topics, display_path(config.topics, base))
-    report.extend(problems)
-    papers_dir = config.content / PAPERS
-    pages, broken, problems = read_pages(papers_dir, base)
-    report.extend(problems)
+    with stages.stage("read pages"):
+        topics, problems = load_topics(config.topics, display_path(config.topics, base))
+        report.extend(problems)
+        papers_dir = config.content / PAPERS
+        pages, broken, problems = read_pages(papers_dir, base)
+        report.extend(problems)
     result.records, result.files, result.topics = len(records), len(files), len(topics)
 
     # 2. Dedupe the incoming records, obeying the curator's distinct_from.
-    overrides = read_overrides(pages, records, base)
+    with stages.stage("dedupe"):
+        overrides = read_overrides(pages, records, base)
+        deduped = dedupe(records, overrides.distinct)
     report.extend(overrides.problems)
-    deduped = dedupe(records, overrides.distinct)
     papers = deduped.papers
     result.dedupe = deduped
     result.merged = len(records) - len(papers)
 
     # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
+    with stages.stage("papers"):
+        env = environment()
+        out, final, registry = _paper_pages(config, env, papers, pages, broken, overrides, topics, report)
+        existing = {p.slug for p in pages}
+        # The registry remembers every record's page, also of pages that do not parse now.
+        kept = {k: s for k, s in registry.items() if s in broken}
+        memory = {REGISTRY: registry_text({slug: meta for slug, (meta, _) in final.items()}, kept)}
+
+    # 4. Generated pages, from every paper page as it will be on disk.
+    with stages.stage("site"):
+        views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
+                 if meta.get("hidden") is not True and slug not in overrides.alias]
+        result.papers = len(views)
+        names = {t.name for t in topics}
+        result.tagged = sum(1 for v in views if names.intersection(v.tags))
+        report.extend(_missing_pins(config, topics, {v.slug for v in views}))
+        info = SiteInfo(config.title, config.description, len(records), len(files))
+        generated: dict[str, Output] = dict(render_site(env, views, topics, info))
+    with stages.stage("feeds"):
+        generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
+        for topic in topics:
+            generated[feed_path(topic)] = render_feed([v for v in views if topic.name in v.tags], info,
+                                                      config.site_url, topic)
+    with stages.stage("exports"):
+        generated.update(render_exports(views, topics))
+    pages_out: dict[str, Output] = {**out, **generated}
+    with stages.stage("related"):
+        texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
+        memory[RELATED] = related_file(config.content, [v.slug for v in views], [v.title for v in views],
+                                       texts)
+
+    # 5. Write.
+    with stages.stage("write"):
+        stale = _stale_generated(config.content, set(generated))
+        remove_leftovers(config.content)  # once per build: it walks the whole content folder
+        result.stats = write_pages(config.content, pages_out, stale)
+        write_pages(config.content, memory)  # not a page: left out of the figures
+    # Paper pages not rewritten are unchanged too, including ones that do not parse.
+    for slug in sorted(existing | broken):
+        if f"{PAPERS}/{slug}.md" not in out:
+            result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
+    return result
+
+
+def _missing_pins(config: Config, topics: list[Topic], shown: set[str]) -> list[Diagnostic]:
+    """A warning for each pinned paper that is not on the site."""
+    return [
+        Diagnostic("warning", display_path(config.topics, config.root),
+                   f"topic {topic.name!r}: pinned paper '{slug}' is not on the site; left out",
+                   line=topic.line, hint="name a page of content/papers/ by its file name, without .md")
+        for topic in topics for slug in topic.pinned if slug not in shown
+    ]
+
+
+def _paper_pages(
+    config: Config, env: Environment, papers: list[Paper], pages: list[Page], broken: set[str],
+    overrides: Overrides, topics: list[Topic], report: Report,
+) -> tuple[dict[str, str], dict[str, tuple[dict[str, Any], str]], dict[str, str]]:
+    """New paper pages and updated existing ones; every page's front matter; the record registry."""
+    base = config.root
+    papers_dir = config.content / PAPERS
     out: dict[str, str] = {}
     final: dict[str, tuple[dict[str, Any], str]] = {
         p.slug: (p.meta, p.abstract) for p in pages
@@ -201,7 +272,6 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) 
     plan = assign(papers, pages, overrides)
     existing = {p.slug for p in pages}
     taken = existing | broken
-    env = environment()
     added = today()
     registry, problems = load_registry(config.content, base)
     report.extend(problems)
@@ -248,46 +318,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic]) 
         out[f"{PAPERS}/{slug}.md"] = updated[1]
         final[slug] = (updated[0], page.abstract)
 
-    # The registry remembers every record's page, also of pages that do not parse now.
-    kept = {k: s for k, s in registry.items() if s in broken}
-    memory = {REGISTRY: registry_text({slug: meta for slug, (meta, _) in final.items()}, kept)}
+    return out, final, registry
 
-    # 4. Generated pages, from every paper page as it will be on disk.
-    views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
-             if meta.get("hidden") is not True and slug not in overrides.alias]
-    result.papers = len(views)
-    names = {t.name for t in topics}
-    result.tagged = sum(1 for v in views if names.intersection(v.tags))
-    shown = {v.slug for v in views}
-    for topic in topics:
-        for slug in topic.pinned:
-            if slug not in shown:
-                report.add(Diagnostic(
-                    "warning", display_path(config.topics, base),
-                    f"topic {topic.name!r}: pinned paper '{slug}' is not on the site; left out",
-                    line=topic.line, hint="name a page of content/papers/ by its file name, without .md",
-                ))
-    info = SiteInfo(config.title, config.description, len(records), len(files))
-    generated = render_site(env, views, topics, info)
-    generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
-    for topic in topics:
-        generated[feed_path(topic)] = render_feed([v for v in views if topic.name in v.tags], info,
-                                                  config.site_url, topic)
-    generated.update(render_exports(views, topics))
-    out.update(generated)
-    texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
-    memory[RELATED] = related_file(config.content, [v.slug for v in views], [v.title for v in views], texts)
-    stale = _stale_generated(config.content, set(generated))
-
-    # 5. Write.
-    remove_leftovers(config.content)  # once per build: it walks the whole content folder
-    result.stats = write_pages(config.content, out, stale)
-    write_pages(config.content, memory)  # not a page: left out of the figures
-    # Paper pages not rewritten are unchanged too, including ones that do not parse.
-    for slug in sorted(existing | broken):
-        if f"{PAPERS}/{slug}.md" not in out:
-            result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
-    return result
 
 
 def _stale_generated(content: Path, keep: set[str]) -> list[str]:

@@ -18,6 +18,7 @@ from .config import Config, ConfigError, find_project, load_config
 from .formats import FORMATS
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
+from .progress import live_stages
 from .retag import plan_retag
 from .review import render_report, summary
 from .search import search
@@ -100,8 +101,9 @@ def _print(problems: list[Diagnostic]) -> None:
 @_project_options
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any input problem is found.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
+@click.option("--timings", is_flag=True, help="Print how long each stage of the build took.")
 def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | None, content: str | None,
-                  verbose: bool, strict: bool, force: bool) -> None:
+                  verbose: bool, strict: bool, force: bool, timings: bool) -> None:
     """Parse sources, deduplicate, tag and write paper, topic and index pages.
 
     Pages a curator has edited are never overwritten: an existing paper page
@@ -109,10 +111,13 @@ def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | Non
     Unchanged pages are not touched, and when no source, page or setting
     changed since the last build, nothing is read or written at all.
     """
-    with _errors(verbose):
-        result = build(_config(project, content, sources, fmt), force=force)
+    # A live status line on terminals only: CI logs get the plain summary line.
+    with _errors(verbose), live_stages(sys.stderr.isatty()) as stages:
+        result = build(_config(project, content, sources, fmt), force=force, stages=stages)
     _print(result.report.diagnostics)
     click.echo(result.summary())
+    if timings:
+        click.echo(stages.summary(), err=True)
     if strict and result.report.diagnostics:
         sys.exit(1)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from .site import PaperView
@@ -40,24 +42,30 @@ def _record(paper: PaperView) -> dict[str, Any]:
     }
 
 
-def to_json(papers: Sequence[PaperView]) -> str:
-    """A JSON array of papers, one per line; sitegen reads it back as a source."""
+def _json_rows(papers: Sequence[PaperView]) -> list[str]:
     # One dumps per record keeps the C encoder (indent= would fall back to Python's).
-    rows = ",\n".join(json.dumps(_record(p), ensure_ascii=False) for p in papers)
-    return f"[\n{rows}\n]\n" if rows else "[]\n"
+    return [json.dumps(_record(p), ensure_ascii=False) for p in papers]
 
 
-def to_csv(papers: Sequence[PaperView]) -> str:
-    """CSV with a header row; authors and topics joined with '; '."""
+def _join_json(rows: Iterable[str]) -> str:
+    body = ",\n".join(rows)
+    return f"[\n{body}\n]\n" if body else "[]\n"
+
+
+def _csv_rows(papers: Sequence[PaperView]) -> tuple[str, list[str]]:
+    """The header line and one line per paper (a line may hold newlines inside quotes)."""
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
+    ends = [out.tell()]
     for paper in papers:
         row = _record(paper)
         row["authors"] = "; ".join(row["authors"])
         row["topics"] = "; ".join(row["topics"])
         writer.writerow({k: "" if row[k] is None else row[k] for k in _CSV_FIELDS})
-    return out.getvalue()
+        ends.append(out.tell())
+    text = out.getvalue()
+    return text[:ends[0]], [text[a:b] for a, b in itertools.pairwise(ends)]
 
 
 _BIB_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
@@ -80,8 +88,8 @@ def _bib_key(paper: PaperView, taken: set[str]) -> str:
     return key
 
 
-def to_bibtex(papers: Sequence[PaperView]) -> str:
-    """BibTeX entries (@article with arXiv eprint fields where known, else @misc)."""
+def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
+    """One entry per paper; keys are unique across the list, so a paper has one key in every export."""
     taken: set[str] = set()
     entries = []
     for paper in papers:
@@ -103,17 +111,23 @@ def to_bibtex(papers: Sequence[PaperView]) -> str:
         kind = "article" if paper.venue else "misc"
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@{kind}{{{_bib_key(paper, taken)},\n{body}\n}}\n")
-    return "\n".join(entries)
+    return entries
 
 
-def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict[str, str]:
-    """Every export file, keyed by its path relative to the content folder."""
-    files: dict[str, str] = {}
-    groups: list[tuple[Topic | None, list[PaperView]]] = [(None, list(papers))]
-    groups += [(t, [p for p in papers if t.name in p.tags]) for t in topics]
+def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict[str, Callable[[], str]]:
+    """Every export file, keyed by its path relative to the content folder.
+
+    Each paper is rendered once per format; a file is joined from those pieces
+    only when it is written, so at most one export is whole in memory.
+    """
+    json_rows, bib_entries = _json_rows(papers), _bib_entries(papers)
+    csv_header, csv_rows = _csv_rows(papers)
+    groups: list[tuple[Topic | None, list[int]]] = [(None, list(range(len(papers))))]
+    groups += [(t, [i for i, p in enumerate(papers) if t.name in p.tags]) for t in topics]
+    files: dict[str, Callable[[], str]] = {}
     for topic, members in groups:
         paths = export_paths(topic)
-        files[paths["json"]] = to_json(members)
-        files[paths["csv"]] = to_csv(members)
-        files[paths["bib"]] = to_bibtex(members)
+        files[paths["json"]] = partial(lambda m: _join_json(json_rows[i] for i in m), members)
+        files[paths["csv"]] = partial(lambda m: csv_header + "".join(csv_rows[i] for i in m), members)
+        files[paths["bib"]] = partial(lambda m: "\n".join(bib_entries[i] for i in m), members)
     return files

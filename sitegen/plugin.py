@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 
 from .related import RELATED
 
@@ -83,6 +83,35 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                     related.append({"url": target.url, "title": title})
         context["related"] = related
         return context
+
+    @event_priority(-100)  # after Material's search plugin has written its index
+    def on_post_build(self, config: Any) -> None:
+        """Shrink the search index: paper sections without text, and tags repeated on sections."""
+        compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
+
+
+def compact_search_index(path: Path) -> None:
+    """Drop paper-page sections with no text (an unwritten Notes heading) and tags on sections.
+
+    A paper page's own entry keeps its tags, so tag searches still find it;
+    its sections repeating them only made the index bigger (about 300 bytes
+    of every paper's 2 KB).
+    """
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+        docs = index["docs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no search plugin, or an index this plugin does not know: leave it
+    kept = []
+    for doc in docs:
+        location = str(doc.get("location", ""))
+        if location.startswith("papers/") and "#" in location:
+            if not str(doc.get("text", "")).strip():
+                continue
+            doc.pop("tags", None)
+        kept.append(doc)
+    index["docs"] = kept
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _load_related(path: Path) -> dict[str, list[tuple[str, str]]]:

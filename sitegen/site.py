@@ -14,6 +14,7 @@ from .text import escape_markdown, is_safe_url, markdown_url, snippet
 
 GENERATED = "sitegen"  # value of the generated_by key that marks pages sitegen owns
 RECENT = 20
+PAGE_SIZE = 500  # papers per page of a topic's list: about 0.6 MB of HTML at most
 UNTAGGED_SLUG = "untagged"
 
 
@@ -75,6 +76,33 @@ def _generated(title: str, body: str, extra: dict[str, Any] | None = None) -> st
     return page_text(meta, body)
 
 
+def listing_file(slug: str, number: int) -> str:
+    """The file of page `number` (from 1) of a topic's list, relative to the content folder."""
+    return f"topics/{slug}.md" if number == 1 else f"topics/{slug}-page-{number}.md"
+
+
+def _listing(env: jinja2.Environment, stem: str, title: str, extra: dict[str, Any], *,
+             papers: list[PaperView], slugs: dict[str, str], **context: Any) -> dict[str, str]:
+    """A topic's list of papers, PAGE_SIZE to a page so no page grows with the list."""
+    count = max(1, -(-len(papers) // PAGE_SIZE))
+    pages = {}
+    for number in range(1, count + 1):
+        part = papers[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        pager = [{"number": n, "file": listing_file(stem, n).removeprefix("topics/"), "current": n == number}
+                 for n in range(1, count + 1)] if count > 1 else []
+        # Later pages repeat neither the introduction nor the pins.
+        shown = context if number == 1 else {**context, "intro": "", "pinned": []}
+        body = env.get_template("topic.md.j2").render(
+            papers=[_entry(p, slugs) for p in part], total=len(papers), pager=pager,
+            first=(number - 1) * PAGE_SIZE + 1, **shown,
+        )
+        # Only the first page stands for the topic (tag chips link to it).
+        meta = extra if number == 1 else {k: v for k, v in extra.items() if k != "topic"}
+        pages[listing_file(stem, number)] = _generated(
+            title if number == 1 else f"{title} (page {number})", body, meta)
+    return pages
+
+
 def render_site(
     env: jinja2.Environment, papers: list[PaperView], topics: list[Topic], info: SiteInfo
 ) -> dict[str, str]:
@@ -106,21 +134,30 @@ def render_site(
     ))
     by_slug = {p.slug: p for p in papers}
     for topic in topics:
-        body = env.get_template("topic.md.j2").render(
+        pages.update(_listing(
+            env, topic.slug, topic.name, {"topic": topic.name, "feed": f"feeds/{topic.slug}.xml"},
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
-            papers=[_entry(p, slugs) for p in members[topic.name]], slug=topic.slug,
-        )
-        pages[f"topics/{topic.slug}.md"] = _generated(
-            topic.name, body, {"topic": topic.name, "feed": f"feeds/{topic.slug}.xml"})
+            papers=members[topic.name], slugs=slugs, slug=topic.slug,
+        ))
     if untagged:
-        body = env.get_template("topic.md.j2").render(
+        pages.update(_listing(
+            env, UNTAGGED_SLUG, "Papers without a topic", {},
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
             "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None,
-            papers=[_entry(p, slugs) for p in untagged],
-        )
-        pages[f"topics/{UNTAGGED_SLUG}.md"] = _generated("Papers without a topic", body)
-    pages["tags.md"] = _generated("Tags", env.get_template("tags.md.j2").render())
+            papers=untagged, slugs=slugs,
+        ))
+    # Tags that are not topics: the curator's own, few, listed with their papers.
+    own: dict[str, list[PaperView]] = {}
+    for paper in by_title:
+        for tag in paper.tags:
+            if tag not in members:
+                own.setdefault(tag, []).append(paper)
+    pages["tags.md"] = _generated("Tags", env.get_template("tags.md.j2").render(
+        topics=topic_rows,
+        own=[{"name": escape_markdown(tag), "papers": [_entry(p, slugs) for p in own[tag]]}
+             for tag in sorted(own, key=str.casefold)],
+    ))
     return pages

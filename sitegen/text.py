@@ -17,11 +17,14 @@ _OLD_STYLE_RE = re.compile(r"\{\\(?:it|bf|em|sc|tt)\s+([^{}]*)\}")
 _ESCAPED_RE = re.compile(r"\\([%&_#$])")
 _QUOTE_RE = re.compile(r"``(.*?)''")
 _MACROS = {"eg": "e.g.", "ie": "i.e.", "etal": "et al.", "space": " "}
+_SPACES_RE = re.compile(r"[ \t]+")
 _MACRO_RE = re.compile(r"\\(" + "|".join(_MACROS) + r")(?![A-Za-z])")
 
 
 def clean_latex(text: str) -> str:
     """Undo the LaTeX escapes that abstracts copied from arXiv carry (\\%, ``x'', na\\"ive)."""
+    if "\\" not in text and "``" not in text:  # most text: nothing but spaces to tidy
+        return _SPACES_RE.sub(" ", text).strip()
     text = _ESCAPED_RE.sub(r"\1", text)
     text = _QUOTE_RE.sub("\u201c\\1\u201d", text)
     text = _ACCENT_RE.sub(
@@ -30,7 +33,7 @@ def clean_latex(text: str) -> str:
     text = _STYLE_RE.sub(r"\1", text)
     text = _OLD_STYLE_RE.sub(r"\1", text)
     text = _MACRO_RE.sub(lambda m: _MACROS[m.group(1)], text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _SPACES_RE.sub(" ", text).strip()
 
 
 # A URL runs until white space or a character that cannot end one in prose;

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .models import SitegenError
 
@@ -28,25 +28,31 @@ def _file_mode() -> int:
 
 
 _MODE = _file_mode()
-_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what mkstemp(prefix=".<name>.", suffix=".tmp") makes
+# Temporary names: ".<name>.<pid>.tmp"; older builds used mkstemp's ".<name>.<8 random chars>.tmp".
+_TEMP = re.compile(r"^\..+\.(\d+|[a-z0-9_]{8})\.tmp$")
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, data: str | bytes) -> None:
     """Write through a temporary file and a rename, so a reader never sees half a page.
 
     The rename is atomic however the build is interrupted. There is no fsync
     per page: it made writing tens of thousands of pages take minutes, and
-    surviving a power cut mid-build is the filesystem's job.
+    surviving a power cut mid-build is the filesystem's job. The temporary
+    name carries the process id, so two builds never share one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, _MODE)  # mkstemp makes 0600 files; pages are ordinary files
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -58,31 +64,43 @@ def remove_leftovers(root: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def write_pages(root: Path, files: dict[str, str], remove: list[str] | None = None) -> WriteStats:
+def _inside(rel: str) -> bool:
+    """Whether a relative page path stays inside the content folder."""
+    parts = PurePosixPath(rel).parts
+    return bool(parts) and not rel.startswith("/") and ".." not in parts and "\\" not in rel
+
+
+# A page's text, or a function making it when it is written (large exports are joined only then).
+Output = str | Callable[[], str]
+
+
+def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | None = None) -> WriteStats:
     """Write every page under root whose content differs from what is on disk."""
     stats = WriteStats()
-    resolved_root = root.resolve()
     for rel in sorted(files):
-        path = root / rel
         # Slugs are sanitised upstream; this guard keeps any bug from writing outside root.
-        if not path.resolve().is_relative_to(resolved_root):
+        if not _inside(rel):
             raise SitegenError(f"refusing to write outside {root}: {rel}")
+        path = root / rel
         text = files[rel]
+        data = (text if isinstance(text, str) else text()).encode("utf-8")
         try:
-            current = path.read_text(encoding="utf-8") if path.exists() else None
-        except (OSError, UnicodeDecodeError):
+            current: bytes | None = path.read_bytes()
+        except FileNotFoundError:
             current = None
-        if current == text:
+        except OSError:
+            current = b""
+        if current == data:
             stats.unchanged.append(rel)
             continue
         try:
-            atomic_write(path, text)
+            atomic_write(path, data)
         except OSError as exc:
             raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
         (stats.updated if current is not None else stats.new).append(rel)
     for rel in sorted(remove or []):
         path = root / rel
-        if path.resolve().is_relative_to(resolved_root) and path.exists():
+        if _inside(rel) and path.exists():
             path.unlink()
             stats.removed.append(rel)
     return stats

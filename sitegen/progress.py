@@ -1,0 +1,52 @@
+"""Build stages: timed for `--timings`, and shown live on a terminal with rich."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Stages:
+    """Times each stage of a build and tells a display which one is running."""
+
+    on_start: Callable[[str], None] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the enclosed block under `name` (repeated names add up)."""
+        if self.on_start:
+            self.on_start(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+    def summary(self) -> str:
+        """One line: each stage's seconds, in the order they ran, and the total."""
+        parts = [f"{name} {secs:.2f}" for name, secs in self.timings.items()]
+        return f"sitegen: timings (s): {', '.join(parts)}; total {sum(self.timings.values()):.2f}"
+
+
+@contextmanager
+def live_stages(enabled: bool) -> Iterator[Stages]:
+    """Stages that a rich status line follows while they run (only when `enabled`, i.e. a terminal)."""
+    if not enabled:
+        yield Stages()
+        return
+    from rich.console import Console  # imported only for terminals: CI logs get the summary line alone
+
+    console = Console(stderr=True)
+    status: Any = console.status("sitegen: starting")
+    start = time.perf_counter()
+
+    def show(name: str) -> None:
+        status.update(f"sitegen: {name} … [dim]{time.perf_counter() - start:.1f} s[/dim]")
+
+    with status:
+        yield Stages(on_start=show)

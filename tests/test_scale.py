@@ -1,0 +1,117 @@
+"""What keeps large lists workable: paged topic lists, a bounded tags page, a lean search index,
+related papers from candidates, and stage timings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import frontmatter
+import pytest
+from click.testing import CliRunner
+
+from sitegen import related, site
+from sitegen.cli import main
+from sitegen.plugin import compact_search_index
+
+from .conftest import SEEDS
+from .test_site import Injections, mkdocs_build
+
+
+def _detection_papers(project: Path, count: int) -> None:
+    lines = [json.dumps({"title": f"Object detection with {word} anchors",
+                         "abstract": f"A detector built on {word} anchors; bounding boxes improve."})
+             for word in ("oval", "square", "hexagonal", "learned", "sparse", "dense", "rotated")[:count]]
+    (project / "sources/detection.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_long_topic_lists_are_paged_and_pages_link_each_other(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(site, "PAGE_SIZE", 3)
+    _detection_papers(project, 7)
+    result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    topics = project / "content/topics"
+    first = frontmatter.load(topics / "object-detection.md")
+    second = frontmatter.load(topics / "object-detection-page-2.md")
+    assert first["topic"] == "Object detection" and "topic" not in second.metadata  # chips go to page 1
+    assert second["title"] == "Object detection (page 2)"
+    assert second.content.count("](../papers/") == 3
+    assert "[1](object-detection.md) · **2** · [3](object-detection-page-3.md)" in second.content
+    assert "(here 4\u20136)" in second.content
+    listed = [frontmatter.load(p).content for p in topics.glob("object-detection*.md")]
+    total = sum(text.count("](../papers/") for text in listed)
+    assert total == int(first.content.split("**", 2)[1].split()[0])  # every paper on exactly one page
+    built = mkdocs_build(project)  # --strict: every pager link resolves
+    assert built.returncode == 0, built.stderr
+    assert (project / "site/topics/object-detection-page-3/index.html").is_file()
+
+    # Fewer pages: the ones no longer needed go away (--force: the settings did not change).
+    monkeypatch.setattr(site, "PAGE_SIZE", 500)
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--force"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in topics.glob("object-detection*.md")) == ["object-detection.md"]
+
+
+def test_tags_page_lists_topics_and_the_curators_own_tags(project: Path) -> None:
+    CliRunner().invoke(main, ["build", "--project", str(project)])
+    page = next((project / "content/papers").glob("*.md"))
+    post = frontmatter.load(page)
+    post["tags"] = [*post["tags"], "<b>to read</b> [x](javascript:alert(1))"]
+    page.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    tags = (project / "content/tags.md").read_text(encoding="utf-8")
+    assert "- [Object detection](topics/object-detection.md) · " in tags
+    own = tags.split("## Curators' tags", 1)[1]
+    assert "&lt;b&gt;to read&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)" in own
+    assert f"(papers/{page.stem}.md)" in own
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    html = (project / "site/tags/index.html").read_text(encoding="utf-8")
+    checker = Injections()
+    checker.feed(html)
+    assert checker.found == []
+    assert "&lt;b&gt;to read" in html
+
+
+def test_search_index_keeps_paper_text_but_not_empty_sections_or_repeated_tags(tmp_path: Path) -> None:
+    index = tmp_path / "search_index.json"
+    index.write_text(json.dumps({"config": {"lang": ["en"]}, "docs": [
+        {"location": "papers/a/", "title": "A", "text": "", "tags": ["Video"]},
+        {"location": "papers/a/#abstract", "title": "Abstract", "text": "<p>words</p>", "tags": ["Video"]},
+        {"location": "papers/a/#notes", "title": "Notes", "text": "", "tags": ["Video"]},
+        {"location": "papers/b/#notes", "title": "Notes", "text": "<p>my notes</p>"},
+        {"location": "topics/#video", "title": "Video", "text": ""},
+    ]}), encoding="utf-8")
+    compact_search_index(index)
+    docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
+    assert [d["location"] for d in docs] == ["papers/a/", "papers/a/#abstract", "papers/b/#notes",
+                                             "topics/#video"]
+    assert docs[0]["tags"] == ["Video"] and "tags" not in docs[1]
+    compact_search_index(tmp_path / "missing.json")  # no index (search plugin off): nothing to do
+
+
+def _seed_texts() -> list[str]:
+    """Titles and abstracts of the seed dumps' papers (from the generated pages in the repository)."""
+    pages = sorted((SEEDS.parent / "content/papers").glob("*.md"))
+    return [f"{p['title']} {p['title']} {p.content}" for p in map(frontmatter.load, pages)]
+
+
+def test_related_papers_from_candidates_agree_with_every_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _seed_texts()
+    exact = related.related_papers(texts)
+    monkeypatch.setattr(related, "EXACT_LIMIT", 0)  # the path lists above 5,000 papers take
+    approx = related.related_papers(texts)
+    found = sum(len(set(a) & set(e)) for a, e in zip(approx, exact, strict=True))
+    assert found / sum(map(len, exact)) > 0.85
+    assert all(i not in row for i, row in enumerate(approx))
+    assert approx == related.related_papers(texts)  # deterministic
+
+
+def test_build_timings_name_every_stage(project: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--timings"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("sitegen: timings"))
+    for stage in ("parse", "dedupe", "papers", "site", "feeds", "exports", "related", "write"):
+        assert f" {stage} " in line
