@@ -123,17 +123,19 @@ def corpus(size: int, folder: Path, seed: int = 1) -> int:
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run a command: wall seconds, peak memory in MB, and its last output line."""
+    """Run a command: wall seconds, peak memory in MB, and its last output line (plus a timings line)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+        out = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        errors.seek(0)
+        timings = [line for line in errors.read().splitlines() if line.startswith("sitegen: timings")]
     if status:
         raise SystemExit(f"{' '.join(command)} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024, (out.strip().splitlines() or [""])[-1]
+    return elapsed, usage.ru_maxrss / 1024, "\n".join([(out.strip().splitlines() or [""])[-1], *timings])
 
 
 def files_written(line: str) -> str:
@@ -151,7 +153,7 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
     (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
                                          encoding="utf-8")
     corpus(size, root / "sources")
-    sitegen = [str(BIN / "sitegen"), "build"]
+    sitegen = [str(BIN / "sitegen"), "build", "--timings"]
     row: dict[str, object] = {"records": size}
     row["cold"] = timed(sitegen, root)
     row["noop"] = timed(sitegen, root)
@@ -189,7 +191,8 @@ def main() -> None:
         for label, (secs, mb, line) in (("cold", cold), ("no-op", noop), ("+1 dump", one)):  # type: ignore[misc]
             print(f"  sitegen build {label:8}: {secs:7.2f} s  peak {mb:7.0f} MB  "
                   f"{size / secs:9.0f} records/s  {files_written(line):>6} files written")
-        print(f"  {cold[2]}")  # type: ignore[index]
+        print("  " + cold[2].replace("\n", "\n  cold: "))  # type: ignore[index]
+        print("  +1 dump: " + one[2].split("\n")[-1])  # type: ignore[index]
         if "mkdocs" in row:
             secs, mb, _ = row["mkdocs"]  # type: ignore[misc]
             print(f"  mkdocs build        : {secs:7.2f} s  peak {mb:7.0f} MB;  sitegen/mkdocs (cold) "

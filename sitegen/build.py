@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import frontmatter
-from jinja2 import Environment
 
 from .config import Config
 from .dedupe import DedupeResult, dedupe
@@ -21,15 +21,16 @@ from .exports import render_exports
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, read_pages, source_ref, tag_names
+from .parallel import parallel_map
 from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
 from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, related_file
-from .render import environment, render_new_paper, safe_to_reserialise, update_page
+from .render import environment, safe_to_reserialise, tag_and_render, update_page
 from .site import GENERATED, PaperView, SiteInfo, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
-from .tag import Topic, load_topics, tag_papers
+from .tag import Matcher, Topic, load_topics
 from .text import slugify
 from .write import Output, WriteStats, remove_leftovers, write_pages
 
@@ -206,7 +207,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
     with stages.stage("papers"):
         env = environment()
-        out, final, registry = _paper_pages(config, env, papers, pages, broken, overrides, topics, report)
+        out, final, registry = _paper_pages(config, papers, pages, broken, overrides, topics, report)
         existing = {p.slug for p in pages}
         # The registry remembers every record's page, also of pages that do not parse now.
         kept = {k: s for k, s in registry.items() if s in broken}
@@ -259,7 +260,7 @@ def _missing_pins(config: Config, topics: list[Topic], shown: set[str]) -> list[
 
 
 def _paper_pages(
-    config: Config, env: Environment, papers: list[Paper], pages: list[Page], broken: set[str],
+    config: Config, papers: list[Paper], pages: list[Page], broken: set[str],
     overrides: Overrides, topics: list[Topic], report: Report,
 ) -> tuple[dict[str, str], dict[str, tuple[dict[str, Any], str]], dict[str, str]]:
     """New paper pages and updated existing ones; every page's front matter; the record registry."""
@@ -275,8 +276,8 @@ def _paper_pages(
     added = today()
     registry, problems = load_registry(config.content, base)
     report.extend(problems)
-    # Only new papers are auto-tagged: an existing page's tags are the curator's.
-    for paper in tag_papers(plan.new, topics):
+    jobs: list[tuple[str, Paper, bool]] = []
+    for paper in plan.new:
         remembered = {registry[k] for r in paper.sources if (k := record_key(r.file, r.record)) in registry}
         unparsable = sorted((remembered | {slugify(paper.title)}) & broken)
         if unparsable:
@@ -288,7 +289,7 @@ def _paper_pages(
         deleted = sorted(s for s in remembered if s not in existing and s not in taken)
         slug = deleted[0] if deleted else unique_slug(slugify(paper.title), taken)
         taken.add(slug)
-        meta, text = render_new_paper(env, paper, added, hidden=bool(deleted))
+        jobs.append((slug, paper, bool(deleted)))
         if deleted:
             # A deleted page comes back hidden: off the site, as the curator meant, but not lost.
             report.add(Diagnostic(
@@ -299,6 +300,10 @@ def _paper_pages(
                      "only in your version control",
                 once=True,
             ))
+    # Only new papers are auto-tagged: an existing page's tags are the curator's.
+    render = partial(tag_and_render, Matcher(topics), added)
+    for (slug, paper, _), (meta, text) in zip(
+            jobs, parallel_map(render, [(paper, hidden) for _, paper, hidden in jobs]), strict=True):
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)
     by_slug = {p.slug: p for p in pages}

@@ -14,9 +14,11 @@ every merge and every near miss is kept for the review report.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -35,6 +37,8 @@ SUBTITLE = 1.0  # share of the shorter title's words found in the longer one
 SUBTITLE_WORDS = 3  # ... when the shorter title has at least this many words
 BLOCK_WORDS = 3
 MAIN_BLOCK_WORDS = 2  # and on those of the main title and of the title without brackets
+LARGE_BLOCK = 40  # records sharing one block word; above this, only title-order neighbours pair
+WINDOW = 8  # neighbours each record is paired with in a large block, in each order
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or",
     "the", "to", "via", "with", "using", "towards", "toward", "its", "their", "we", "our",
@@ -237,8 +241,14 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     return Decision(False, "titles differ", score, authors=agree)
 
 
-def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
-    """Pairs worth comparing: same identifier, or a shared rare title word. Near-linear."""
+def candidate_array(items: Sequence[Evidence]) -> Any:
+    """Pairs worth comparing, as an (n, 2) array of index pairs (smaller first, sorted, unique).
+
+    Same identifier, or a shared rare title word. Near-linear: a block of
+    more than LARGE_BLOCK records pairs each with its neighbours in title order.
+    """
+    import numpy as np
+
     def content(key: str) -> list[str]:
         return [w for w in key.split() if w not in _STOPWORDS] or key.split()
 
@@ -261,12 +271,75 @@ def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
             blocks["arxiv:" + e.arxiv].append(i)
         if e.doi:
             blocks["doi:" + e.doi].append(i)
-    pairs: set[tuple[int, int]] = set()
+    # Pairs are coded as a * n + b (a < b): compact, and sorting brings repeats together.
+    n = len(items)
+    small = array("q")
+    large: list[Any] = []
     for members in blocks.values():
-        for x, a in enumerate(members):
-            for b in members[x + 1:]:  # a record joins each block once, so a != b
-                pairs.add((a, b) if a < b else (b, a))
-    return pairs
+        if len(members) <= LARGE_BLOCK:
+            # Members were added in index order, so a < b; a record joins each block once.
+            for x, a in enumerate(members):
+                base = a * n
+                small.extend([base + b for b in members[x + 1:]])
+            continue
+        # A block this large means its word is common after all: all its pairs would make
+        # the work quadratic. Compare neighbours in title order instead (sorted
+        # neighbourhood), read forwards and backwards so a typo near either end still
+        # leaves the two titles close in one of the orders.
+        for order in (lambda i: items[i].key, lambda i: items[i].key[::-1]):
+            ranked = np.asarray(sorted(members, key=order), dtype=np.int64)
+            for step in range(1, min(WINDOW, len(ranked) - 1) + 1):
+                first, second = ranked[:-step], ranked[step:]
+                large.append(np.minimum(first, second) * n + np.maximum(first, second))
+    coded = np.sort(np.concatenate([np.frombuffer(small, dtype=np.int64), *large]))
+    if coded.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    coded = coded[np.concatenate(([True], coded[1:] != coded[:-1]))]  # unique (sorted: no hashing)
+    return np.stack((coded // max(n, 1), coded % max(n, 1)), axis=1)
+
+
+def candidate_pairs(items: Sequence[Evidence]) -> set[tuple[int, int]]:
+    """Pairs worth comparing (see candidate_array), as a set of (smaller, larger) index pairs."""
+    return {(a, b) for a, b in candidate_array(items).tolist()}
+
+
+def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, int]]:
+    """The candidate pairs compare() could merge or report as near misses.
+
+    Title similarity of every candidate pair is computed at once by rapidfuzz
+    (in C); compare() then sees only pairs with a shared identifier, titles
+    scoring NEAR_MISS or more, or records of one year from two sources (the
+    subtitle rules), which are a small part of the candidates on large lists.
+    """
+    import numpy as np
+    from rapidfuzz.process import cpdist
+
+    if len(pairs) == 0:
+        return []
+    left, right = pairs[:, 0], pairs[:, 1]
+    words = np.asarray([e.words for e in items], dtype=object)
+    keys = np.asarray([e.key for e in items], dtype=object)
+    score = np.maximum(
+        cpdist(words[left].tolist(), words[right].tolist(), scorer=fuzz.ratio, dtype=np.float64),
+        cpdist(keys[left].tolist(), keys[right].tolist(), scorer=fuzz.ratio, dtype=np.float64),
+    )
+
+    def codes(values: list[str | None]) -> Any:
+        """Each value as a number, equal for equal values; 0 for none."""
+        seen: dict[str, int] = {}
+        return np.asarray([seen.setdefault(v, len(seen) + 1) if v else 0 for v in values], dtype=np.int64)
+
+    arxiv, doi = codes([e.arxiv for e in items]), codes([e.doi for e in items])
+    origin, year = codes([e.origin for e in items]), np.asarray([e.year or 0 for e in items], dtype=np.int64)
+    brackets = np.asarray([e.alt_words != e.words for e in items], dtype=bool)
+    keep = (
+        (score >= NEAR_MISS)
+        | ((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
+        | ((doi[left] > 0) & (doi[left] == doi[right]))
+        | ((origin[left] != origin[right]) & (year[left] > 0) & (year[left] == year[right]))
+        | brackets[left] | brackets[right]  # the bracket-free titles may score higher: compare() decides
+    )
+    return [(a, b) for a, b in pairs[keep].tolist()]
 
 
 # Decisions that may put two records of one file on one page. Generic items by the
@@ -355,7 +428,7 @@ def dedupe(
                 if ref in index:
                     marks[index[ref]].add((k, side))
     decisions = []
-    for a, b in candidate_pairs(items):
+    for a, b in plausible_pairs(items, candidate_array(items)):
         decision = compare(items[a], items[b])
         if decision.same or decision.title_score >= NEAR_MISS:
             decisions.append((a, b, decision))

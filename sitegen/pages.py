@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .models import Diagnostic, SourceRef, display_path
+from .parallel import parallel_map
 from .text import normalize_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
@@ -120,6 +121,16 @@ def parse_page(path: Path, text: str, display: str) -> tuple[Page | None, Diagno
     return Page(path, path.stem, text, front, meta, body), None
 
 
+def _read_page(job: tuple[Path, str]) -> tuple[Page | None, Diagnostic | None]:
+    """Read and parse one page file (run in worker processes for large lists)."""
+    path, display = job
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, Diagnostic("error", display, f"cannot read page: {exc}; left as is")
+    return parse_page(path, text, display)
+
+
 def read_pages(folder: Path, base: Path) -> tuple[list[Page], set[str], list[Diagnostic]]:
     """Read every paper page; returns the parsed pages, the slugs of unreadable ones, problems."""
     pages: list[Page] = []
@@ -127,15 +138,9 @@ def read_pages(folder: Path, base: Path) -> tuple[list[Page], set[str], list[Dia
     problems: list[Diagnostic] = []
     if not folder.is_dir():
         return pages, broken, problems
-    for path in sorted(folder.glob("*.md")):
-        display = display_path(path, base)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            broken.add(path.stem)
-            problems.append(Diagnostic("error", display, f"cannot read page: {exc}; left as is"))
-            continue
-        page, problem = parse_page(path, text, display)
+    paths = sorted(folder.glob("*.md"))
+    jobs = [(path, display_path(path, base)) for path in paths]
+    for path, (page, problem) in zip(paths, parallel_map(_read_page, jobs), strict=True):
         if page is None:
             broken.add(path.stem)
         else:
@@ -143,4 +148,3 @@ def read_pages(folder: Path, base: Path) -> tuple[list[Page], set[str], list[Dia
         if problem:
             problems.append(problem)
     return pages, broken, problems
-

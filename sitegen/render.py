@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import frontmatter
@@ -12,6 +13,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from .models import Paper, SourceRef
 from .pages import Page, source_ref
+from .tag import Matcher, tag_paper
 from .text import escape_html_text
 
 AUTO_TAGS = "auto_tags"
@@ -93,6 +95,17 @@ def render_new_paper(
     body = env.get_template("paper.md.j2").render(abstract_html=escape_html_text(paper.abstract))
     meta = paper_front_matter(paper, added, hidden)
     return meta, page_text(meta, body)
+
+
+@functools.cache
+def _shared_environment() -> jinja2.Environment:
+    return environment()
+
+
+def tag_and_render(matcher: Matcher, added: dt.date, job: tuple[Paper, bool]) -> tuple[dict[str, Any], str]:
+    """Tag a new paper and render its page: front matter and text (run in worker processes)."""
+    paper, hidden = job
+    return render_new_paper(_shared_environment(), tag_paper(paper, matcher), added, hidden)
 
 
 def safe_to_reserialise(page: Page) -> bool:

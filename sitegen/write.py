@@ -74,30 +74,37 @@ def _inside(rel: str) -> bool:
 Output = str | Callable[[], str]
 
 
+def _write_one(root: Path, rel: str, text: Output) -> str:
+    """Write one page if its bytes changed: "new", "updated" or "unchanged"."""
+    path = root / rel
+    data = (text if isinstance(text, str) else text()).encode("utf-8")
+    try:
+        current: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        current = b""
+    if current == data:
+        return "unchanged"
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
+    return "updated" if current is not None else "new"
+
+
 def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | None = None) -> WriteStats:
     """Write every page under root whose content differs from what is on disk."""
     stats = WriteStats()
-    for rel in sorted(files):
+    names = sorted(files)
+    for rel in names:
         # Slugs are sanitised upstream; this guard keeps any bug from writing outside root.
         if not _inside(rel):
             raise SitegenError(f"refusing to write outside {root}: {rel}")
-        path = root / rel
-        text = files[rel]
-        data = (text if isinstance(text, str) else text()).encode("utf-8")
-        try:
-            current: bytes | None = path.read_bytes()
-        except FileNotFoundError:
-            current = None
-        except OSError:
-            current = b""
-        if current == data:
-            stats.unchanged.append(rel)
-            continue
-        try:
-            atomic_write(path, data)
-        except OSError as exc:
-            raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
-        (stats.updated if current is not None else stats.new).append(rel)
+    # One by one: threads made it twice as slow (files of one folder contend for its lock).
+    kinds = {"new": stats.new, "updated": stats.updated, "unchanged": stats.unchanged}
+    for rel in names:
+        kinds[_write_one(root, rel, files[rel])].append(rel)
     for rel in sorted(remove or []):
         path = root / rel
         if _inside(rel) and path.exists():

@@ -10,7 +10,7 @@ import frontmatter
 import pytest
 from click.testing import CliRunner
 
-from sitegen import related, site
+from sitegen import parallel, related, site
 from sitegen.cli import main
 from sitegen.plugin import compact_search_index
 
@@ -45,6 +45,9 @@ def test_long_topic_lists_are_paged_and_pages_link_each_other(
     built = mkdocs_build(project)  # --strict: every pager link resolves
     assert built.returncode == 0, built.stderr
     assert (project / "site/topics/object-detection-page-3/index.html").is_file()
+    # Later pages stay out of the navigation, so other pages do not grow with the list.
+    home = (project / "site/index.html").read_text(encoding="utf-8")
+    assert "topics/object-detection/" in home and "object-detection-page-2" not in home
 
     # Fewer pages: the ones no longer needed go away (--force: the settings did not change).
     monkeypatch.setattr(site, "PAGE_SIZE", 500)
@@ -115,3 +118,25 @@ def test_build_timings_name_every_stage(project: Path) -> None:
     line = next(x for x in result.output.splitlines() if x.startswith("sitegen: timings"))
     for stage in ("parse", "dedupe", "papers", "site", "feeds", "exports", "related", "write"):
         assert f" {stage} " in line
+
+
+def test_build_on_several_processes_writes_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .conftest import make_project
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    outputs = []
+    for jobs, min_work in (("1", 2000), ("2", 0)):  # min_work 0: every stage that can, forks
+        monkeypatch.setenv("SITEGEN_JOBS", jobs)
+        monkeypatch.setattr(parallel, "MIN_WORK", min_work)
+        root = tmp_path / f"jobs{jobs}"
+        root.mkdir()
+        make_project(root, sorted(SEEDS.glob("*.txt")))
+        for _ in range(2):  # the second build reads the pages the first wrote
+            result = CliRunner().invoke(main, ["build", "--project", str(root), "--force"])
+            assert result.exit_code == 0, result.output
+        content = root / "content"
+        outputs.append({p.relative_to(content).as_posix(): p.read_bytes()
+                        for p in sorted(content.rglob("*")) if p.is_file() and p.name != "state.json"})
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) > 614
