@@ -132,7 +132,8 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         errors.seek(0)
-        timings = [line for line in errors.read().splitlines() if line.startswith("sitegen: timings")]
+        timings = [line for line in errors.read().splitlines()
+                   if line.startswith(("sitegen: timings", "sitegen: peak memory"))]
     if status:
         raise SystemExit(f"{' '.join(command)} failed with status {status}")
     return elapsed, usage.ru_maxrss / 1024, "\n".join([(out.strip().splitlines() or [""])[-1], *timings])

@@ -201,7 +201,6 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         deduped = dedupe(records, overrides.distinct)
     report.extend(overrides.problems)
     papers = deduped.papers
-    result.dedupe = deduped
     result.merged = len(records) - len(papers)
 
     # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
@@ -212,6 +211,9 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         # The registry remembers every record's page, also of pages that do not parse now.
         kept = {k: s for k, s in registry.items() if s in broken}
         memory = {REGISTRY: registry_text({slug: meta for slug, (meta, _) in final.items()}, kept)}
+    # What is left is in `final` and `out`: at 100,000 papers the records, the pages'
+    # texts and the dedupe result would otherwise stay in memory to the end.
+    del records, deduped, papers, pages
 
     # 4. Generated pages, from every paper page as it will be on disk.
     with stages.stage("site"):
@@ -221,7 +223,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         names = {t.name for t in topics}
         result.tagged = sum(1 for v in views if names.intersection(v.tags))
         report.extend(_missing_pins(config, topics, {v.slug for v in views}))
-        info = SiteInfo(config.title, config.description, len(records), len(files))
+        info = SiteInfo(config.title, config.description, result.records, len(files))
         generated: dict[str, Output] = dict(render_site(env, views, topics, info))
     with stages.stage("feeds"):
         generated[FEEDS_ALL] = render_feed(views, info, config.site_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ class Stages:
 
     on_start: Callable[[str], None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)  # peak memory (MB) when each stage ended
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -26,11 +28,24 @@ class Stages:
             yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+            self.peaks[name] = _peak_mb()
 
     def summary(self) -> str:
         """One line: each stage's seconds, in the order they ran, and the total."""
         parts = [f"{name} {secs:.2f}" for name, secs in self.timings.items()]
-        return f"sitegen: timings (s): {', '.join(parts)}; total {sum(self.timings.values()):.2f}"
+        peaks = ", ".join(f"{name} {mb:.0f}" for name, mb in self.peaks.items())
+        return (f"sitegen: timings (s): {', '.join(parts)}; total {sum(self.timings.values()):.2f}\n"
+                f"sitegen: peak memory (MB) after: {peaks}")
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory so far, in MB (0 where the platform cannot tell)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KB elsewhere
 
 
 @contextmanager

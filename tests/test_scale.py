@@ -118,6 +118,8 @@ def test_build_timings_name_every_stage(project: Path) -> None:
     line = next(x for x in result.output.splitlines() if x.startswith("sitegen: timings"))
     for stage in ("parse", "dedupe", "papers", "site", "feeds", "exports", "related", "write"):
         assert f" {stage} " in line
+    peaks = next(x for x in result.output.splitlines() if x.startswith("sitegen: peak memory (MB)"))
+    assert all(int(part.split()[-1]) > 0 for part in peaks.split(": ", 1)[1].split(", "))
 
 
 def test_build_on_several_processes_writes_the_same_bytes(
