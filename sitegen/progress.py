@@ -50,18 +50,24 @@ def _peak_mb() -> float:
 
 @contextmanager
 def live_stages(enabled: bool) -> Iterator[Stages]:
-    """Stages that a rich status line follows while they run (only when `enabled`, i.e. a terminal)."""
+    """Stages that a rich status line follows while they run (only when `enabled`, i.e. a terminal).
+
+    The line is redrawn when a stage starts, not by rich's refresh thread: the
+    build forks worker processes, and forking a process with threads risks
+    deadlocks.
+    """
     if not enabled:
         yield Stages()
         return
-    from rich.console import Console  # imported only for terminals: CI logs get the summary line alone
+    # Imported only for terminals: CI logs get the summary line alone.
+    from rich.console import Console
+    from rich.live import Live
 
-    console = Console(stderr=True)
-    status: Any = console.status("sitegen: starting")
     start = time.perf_counter()
+    live: Any = Live("sitegen: starting", console=Console(stderr=True), auto_refresh=False, transient=True)
 
     def show(name: str) -> None:
-        status.update(f"sitegen: {name} … [dim]{time.perf_counter() - start:.1f} s[/dim]")
+        live.update(f"sitegen: {name} … [dim]{time.perf_counter() - start:.1f} s[/dim]", refresh=True)
 
-    with status:
+    with live:
         yield Stages(on_start=show)

@@ -142,3 +142,15 @@ def test_build_on_several_processes_writes_the_same_bytes(
                         for p in sorted(content.rglob("*")) if p.is_file() and p.name != "state.json"})
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 614
+
+
+def test_terminal_status_line_starts_no_thread() -> None:
+    import threading
+
+    from sitegen.progress import live_stages
+
+    before = threading.active_count()
+    with live_stages(True) as stages, stages.stage("parse"):
+        # The build forks workers here: no rich refresh thread may be running.
+        assert threading.active_count() == before
+    assert list(stages.timings) == ["parse"]
