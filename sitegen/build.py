@@ -28,7 +28,7 @@ from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, related_file
 from .render import environment, safe_to_reserialise, tag_and_render, update_page
-from .site import GENERATED, PaperView, SiteInfo, render_site
+from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import Matcher, Topic, load_topics
 from .text import slugify
@@ -225,13 +225,13 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         report.extend(_missing_pins(config, topics, {v.slug for v in views}))
         info = SiteInfo(config.title, config.description, result.records, len(files))
         generated: dict[str, Output] = dict(render_site(env, views, topics, info))
+        members = by_topic(views, topics)
     with stages.stage("feeds"):
         generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
         for topic in topics:
-            generated[feed_path(topic)] = render_feed([v for v in views if topic.name in v.tags], info,
-                                                      config.site_url, topic)
+            generated[feed_path(topic)] = render_feed(members[topic.name], info, config.site_url, topic)
     with stages.stage("exports"):
-        generated.update(render_exports(views, topics))
+        generated.update(render_exports(views, topics, members))
     pages_out: dict[str, Output] = {**out, **generated}
     with stages.stage("related"):
         texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .dedupe import candidate_pairs, compare
 from .models import Diagnostic, display_path
-from .pages import Page, read_pages, tag_names
-from .reconcile import entries, page_evidence, read_overrides, slug_of
+from .pages import Page, listed, read_pages, slug_of, tag_names
+from .reconcile import entries, page_evidence, read_overrides
 from .tag import Topic
 
 # Markdown links and images: [text](target) — the target up to white space or ")".
@@ -66,7 +66,7 @@ def check_links(page: Page, content: Path, shown: str) -> list[Diagnostic]:
 
 def likely_duplicates(pages: list[Page], base: Path) -> list[Diagnostic]:
     """Pages that the matcher would merge, or nearly, but that sit on separate pages."""
-    live = [p for p in pages if p.meta.get("hidden") is not True and not p.meta.get("duplicate_of")]
+    live = [p for p in pages if listed(p.meta)]
     evidence = [page_evidence(p) for p in live]
     distinct = {(p.slug, slug_of(v)) for p in live for v in entries(p.meta.get("distinct_from"))}
     problems = []

@@ -7,7 +7,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -114,8 +114,9 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
     return entries
 
 
-def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict[str, Callable[[], str]]:
-    """Every export file, keyed by its path relative to the content folder.
+def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
+                   members: Mapping[str, Sequence[PaperView]]) -> dict[str, Callable[[], str]]:
+    """Every export file, keyed by its path relative to the content folder (members: by_topic).
 
     Each paper is rendered once per format; a file is joined from those pieces
     only when it is written, so at most one export is whole in memory.
@@ -123,11 +124,12 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict
     json_rows, bib_entries = _json_rows(papers), _bib_entries(papers)
     csv_header, csv_rows = _csv_rows(papers)
     groups: list[tuple[Topic | None, list[int]]] = [(None, list(range(len(papers))))]
-    groups += [(t, [i for i, p in enumerate(papers) if t.name in p.tags]) for t in topics]
+    position = {p.slug: i for i, p in enumerate(papers)}
+    groups += [(t, [position[p.slug] for p in members[t.name]]) for t in topics]
     files: dict[str, Callable[[], str]] = {}
-    for topic, members in groups:
+    for topic, rows in groups:
         paths = export_paths(topic)
-        files[paths["json"]] = partial(lambda m: _join_json(json_rows[i] for i in m), members)
-        files[paths["csv"]] = partial(lambda m: csv_header + "".join(csv_rows[i] for i in m), members)
-        files[paths["bib"]] = partial(lambda m: "\n".join(bib_entries[i] for i in m), members)
+        files[paths["json"]] = partial(lambda m: _join_json(json_rows[i] for i in m), rows)
+        files[paths["csv"]] = partial(lambda m: csv_header + "".join(csv_rows[i] for i in m), rows)
+        files[paths["bib"]] = partial(lambda m: "\n".join(bib_entries[i] for i in m), rows)
     return files

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from .site import PaperView, SiteInfo
+from .site import PaperView, SiteInfo, newest
 from .tag import Topic
 from .text import is_safe_url, slugify
 
@@ -37,7 +37,7 @@ def render_feed(
     papers: Sequence[PaperView], info: SiteInfo, site_url: str, topic: Topic | None = None,
 ) -> str:
     """An Atom feed of the most recently added papers, newest first; same input, same bytes."""
-    recent = sorted(papers, key=lambda p: (p.added or "", p.order, p.slug), reverse=True)[:FEED_SIZE]
+    recent = newest(papers, FEED_SIZE)
     name = slugify(info.title) or "reading-list"
     feed = FeedGenerator()
     feed.id(f"urn:sitegen:{name}:{topic.slug if topic else 'all'}")

@@ -67,6 +67,16 @@ class Page:
 
 
 
+def slug_of(value: str) -> str:
+    """A page slug from how a curator may name a page: my-paper, my-paper.md, papers/my-paper.md."""
+    return value.strip().removeprefix("papers/").removesuffix(".md").strip("/")
+
+
+def listed(meta: dict[str, Any]) -> bool:
+    """Whether a page is meant for the site: neither hidden nor merged into another (duplicate_of)."""
+    return meta.get("hidden") is not True and not meta.get("duplicate_of")
+
+
 def tag_names(meta: dict[str, Any]) -> tuple[str, ...]:
     """A page's tags as strings: a curator may write a list, a single tag, or none."""
     tags = meta.get("tags")

@@ -17,6 +17,7 @@ from typing import Any
 import frontmatter
 from mkdocs.plugins import BasePlugin, event_priority
 
+from .pages import slug_of
 from .related import RELATED
 
 _ESCAPED_KEYS = ("title", "description")
@@ -48,7 +49,7 @@ class SitegenPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             if meta.get("hidden") is True:
                 files.remove(file)
             elif meta.get("duplicate_of"):
-                merged.append((file, str(meta["duplicate_of"]).removeprefix("papers/").removesuffix(".md")))
+                merged.append((file, slug_of(str(meta["duplicate_of"]))))
         # As in `sitegen build`: a merge into a page that does not exist is ignored.
         for file, target in merged:
             if target and files.get_file_from_path(f"papers/{target}.md") is not None:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from .dedupe import NEAR_MISS, Evidence, compare, evidence
 from .ids import normalize_arxiv, normalize_doi, parse_year, split_authors
 from .models import Diagnostic, Paper, Record, SourceRef, display_path
-from .pages import Page
+from .pages import Page, slug_of
 
 _RECORD_REF = re.compile(r"^(?P<file>.+)#(?P<record>\d+)$")
 
@@ -33,11 +33,6 @@ class Overrides:
     distinct: list[tuple[frozenset[SourceRef], frozenset[SourceRef]]] = field(default_factory=list)
     avoid: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # record -> pages it must not join
     problems: list[Diagnostic] = field(default_factory=list)
-
-
-def slug_of(value: str) -> str:
-    """A page slug from how a curator may name a page: my-paper, my-paper.md, papers/my-paper.md."""
-    return value.strip().removeprefix("papers/").removesuffix(".md").strip("/")
 
 
 def entries(value: object) -> list[str]:

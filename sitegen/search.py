@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import display_path
-from .pages import read_pages, tag_names
+from .pages import listed, read_pages, tag_names
 
 TITLE_BOOST = 10
 TOPIC_BOOST = 4
@@ -41,7 +41,7 @@ def search(content: Path, query: str, base: Path, limit: int = 10) -> list[Hit]:
     from lunr.exceptions import QueryParseError
 
     pages, _, _ = read_pages(content / "papers", base)
-    shown = {p.slug: p for p in pages if p.meta.get("hidden") is not True and not p.meta.get("duplicate_of")}
+    shown = {p.slug: p for p in pages if listed(p.meta)}
     documents = [{"id": slug, "title": page.title, "topics": " ".join(tag_names(page.meta)),
                   "abstract": page.abstract} for slug, page in shown.items()]
     if not documents or not query.strip():

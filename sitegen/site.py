@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,21 @@ def _generated(title: str, body: str, extra: dict[str, Any] | None = None) -> st
     return page_text(meta, body)
 
 
+def newest(papers: Sequence[PaperView], count: int) -> list[PaperView]:
+    """The `count` most recently added papers, newest first (same day: latest source first)."""
+    return sorted(papers, key=lambda p: (p.added or "", p.order, p.slug), reverse=True)[:count]
+
+
+def by_topic(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict[str, list[PaperView]]:
+    """Each topic's papers in the order given, from one pass over the papers."""
+    members: dict[str, list[PaperView]] = {t.name: [] for t in topics}
+    for paper in papers:
+        for tag in dict.fromkeys(paper.tags):  # a tag written twice lists the paper once
+            if tag in members:
+                members[tag].append(paper)
+    return members
+
+
 def listing_file(slug: str, number: int) -> str:
     """The file of page `number` (from 1) of a topic's list, relative to the content folder."""
     return f"topics/{slug}.md" if number == 1 else f"topics/{slug}-page-{number}.md"
@@ -109,21 +125,15 @@ def render_site(
     """Every generated page, keyed by its path relative to the content folder."""
     slugs = {t.name: t.slug for t in topics}
     by_title = sorted(papers, key=lambda p: (p.title.casefold(), p.slug))
-    members: dict[str, list[PaperView]] = {t.name: [] for t in topics}
-    untagged: list[PaperView] = []
-    for paper in by_title:
-        known = [tag for tag in paper.tags if tag in members]
-        for tag in known:
-            members[tag].append(paper)
-        if not known:
-            untagged.append(paper)
+    members = by_topic(by_title, topics)
+    untagged = [p for p in by_title if not any(tag in members for tag in p.tags)]
     topic_rows = [
         {"name": escape_markdown(t.name), "slug": t.slug, "count": len(members[t.name]),
          "description": escape_markdown(t.description)}
         for t in topics
     ]
     pages: dict[str, str] = {}
-    recent = sorted(papers, key=lambda p: (p.added or "", p.order, p.slug), reverse=True)[:RECENT]
+    recent = newest(papers, RECENT)
     pages["index.md"] = _generated("Home", env.get_template("home.md.j2").render(
         title=escape_markdown(info.title), description=escape_markdown(info.description),
         papers=len(papers), records=info.records, files=info.files, topic_count=len(topics),
