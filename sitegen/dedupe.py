@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 
 from .ids import is_generic_title, name_words
 from .models import Link, Paper, Record, SourceRef
+from .parallel import chunks, map_shared, workers
 from .text import normalize_title
 
 TITLE_THRESHOLD = 92.0  # with agreeing abstracts, or with one of authors / year agreeing
@@ -91,10 +92,13 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
              arxiv: str | None = None, doi: str | None = None, origin: str = "") -> Evidence:
     """The matching evidence of one record or page."""
     key = normalize_title(title)
-    alt = normalize_title(_BRACKETED.sub(" ", title)) or key
+    words = sorted_words(key)
+    # Most titles have no brackets and no subtitle: spare normalising them twice more.
+    alt = (normalize_title(_BRACKETED.sub(" ", title)) or key) if "(" in title or "[" in title else key
     numbers = frozenset(w for w in key.split() if w.isdigit() or w in _ROMAN)
-    main = normalize_title(_SUBTITLE.split(title, 1)[0])
-    return Evidence(key, sorted_words(key), sorted_words(alt), abstract[:1500].lower(),
+    parts = _SUBTITLE.split(title, 1)
+    main = normalize_title(parts[0]) if len(parts) > 1 else key
+    return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract[:1500].lower(),
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers)
 
 
@@ -102,6 +106,20 @@ def record_evidence(record: Record) -> Evidence:
     """Matching evidence of a parsed record."""
     return evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
                     record.source.file)
+
+
+def _evidence_of(records: Sequence[Record], span: range) -> list[Evidence]:
+    return [record_evidence(records[i]) for i in span]
+
+
+def _decide(items: Sequence[Evidence], pairs: list[tuple[int, int]]) -> list[tuple[int, int, Decision]]:
+    """The decisions worth keeping among some pairs: merges, and titles close enough to report."""
+    decisions = []
+    for a, b in pairs:
+        decision = compare(items[a], items[b])
+        if decision.same or decision.title_score >= NEAR_MISS:
+            decisions.append((a, b, decision))
+    return decisions
 
 
 @dataclass(frozen=True)
@@ -319,10 +337,9 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
     left, right = pairs[:, 0], pairs[:, 1]
     words = np.asarray([e.words for e in items], dtype=object)
     keys = np.asarray([e.key for e in items], dtype=object)
-    score = np.maximum(
-        cpdist(words[left].tolist(), words[right].tolist(), scorer=fuzz.ratio, dtype=np.float64),
-        cpdist(keys[left].tolist(), keys[right].tolist(), scorer=fuzz.ratio, dtype=np.float64),
-    )
+    options: dict[str, Any] = {"scorer": fuzz.ratio, "dtype": np.float64, "workers": workers()}
+    score = np.maximum(cpdist(words[left].tolist(), words[right].tolist(), **options),
+                       cpdist(keys[left].tolist(), keys[right].tolist(), **options))
 
     def codes(values: list[str | None]) -> Any:
         """Each value as a number, equal for equal values; 0 for none."""
@@ -419,7 +436,9 @@ def dedupe(
 ) -> DedupeResult:
     """Group records into papers (sorted by key); ``distinct`` lists record sets never to be joined."""
     ordered = sorted(records, key=lambda r: r.source)
-    items = [record_evidence(r) for r in ordered]
+    # Each step below works on every core for large lists (forked workers share `ordered`).
+    evidences = map_shared(_evidence_of, ordered, chunks(len(ordered)), len(ordered))
+    items = [e for part in evidences for e in part]
     index = {r.source: i for i, r in enumerate(ordered)}
     marks: list[set[tuple[int, int]]] = [set() for _ in ordered]
     for k, sides in enumerate(distinct):
@@ -427,11 +446,10 @@ def dedupe(
             for ref in refs:
                 if ref in index:
                     marks[index[ref]].add((k, side))
-    decisions = []
-    for a, b in plausible_pairs(items, candidate_array(items)):
-        decision = compare(items[a], items[b])
-        if decision.same or decision.title_score >= NEAR_MISS:
-            decisions.append((a, b, decision))
+    plausible = plausible_pairs(items, candidate_array(items))
+    decisions = [d for part in map_shared(_decide, items, [plausible[r.start:r.stop] for r in
+                                                           chunks(len(plausible))], len(plausible))
+                 for d in part]
     # Strongest evidence first, so a doubtful pair cannot pre-empt a certain one.
     decisions.sort(key=lambda d: (d[2].strength, d[0], d[1]))
     clusters = _Clusters(items, marks)
@@ -457,10 +475,11 @@ def dedupe(
             result.merges.append(pair(a, b, decision))
     # A pair that was not merged directly may still have ended up in one group.
     result.near_misses = [pair(a, b, d) for a, b, d in misses if clusters.find(a) != clusters.find(b)]
-    groups: dict[int, list[Record]] = defaultdict(list)
-    for i, record in enumerate(ordered):
-        groups[clusters.find(i)].append(record)
-    result.papers = sorted((merge_records(g) for g in groups.values()), key=lambda p: (p.key, p.sources))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(ordered)):
+        groups[clusters.find(i)].append(i)
+    result.papers = sorted((merge_records([ordered[i] for i in group]) for group in groups.values()),
+                           key=lambda p: (p.key, p.sources))
     return result
 
 
@@ -502,14 +521,28 @@ def _distinct_links(links: list[Link]) -> tuple[Link, ...]:
     return tuple(link for link in links if not covered(link))
 
 
-def merge_records(records: list[Record]) -> Paper:
-    """Combine the records of one paper: every source, the richest value of each field."""
-    ordered = sorted(records, key=lambda r: r.source)
-    title = max(ordered, key=lambda r: _title_richness(r.title)).title
+def _by_url(records: list[Record]) -> list[Link]:
+    """The records' links, one per URL (the first met), in order."""
     links: dict[str, Link] = {}
-    for record in ordered:
+    for record in records:
         for link in record.links:
             links.setdefault(link.url, link)
+    return list(links.values())
+
+
+def merge_records(records: list[Record]) -> Paper:
+    """Combine the records of one paper: every source, the richest value of each field."""
+    if len(records) == 1:  # most papers: nothing to choose between, the same result sooner
+        r = records[0]
+        return Paper(
+            key=normalize_title(r.title), title=r.title, abstract=r.abstract or "",
+            links=_distinct_links(_by_url(records)),
+            listed=r.listed, sources=(r.source,), authors=r.authors, year=r.year or None,
+            published=r.published or None, venue=r.venue or None, arxiv=r.arxiv or None, doi=r.doi or None,
+            upvotes=r.upvotes, keywords=tuple(dict.fromkeys(r.keywords)),
+        )
+    ordered = sorted(records, key=lambda r: r.source)
+    title = max(ordered, key=lambda r: _title_richness(r.title)).title
     # The year of a venue (ECCV 2016) over that of a preprint (arXiv 2015).
     dated = [r for r in ordered if r.year]
     years = Counter(r.year for r in dated if r.venue) or Counter(r.year for r in dated)
@@ -518,7 +551,7 @@ def merge_records(records: list[Record]) -> Paper:
         key=normalize_title(title),
         title=title,
         abstract=_richest(r.abstract for r in ordered) or "",
-        links=_distinct_links(list(links.values())),
+        links=_distinct_links(_by_url(ordered)),
         listed=next((r.listed for r in ordered if r.listed), None),
         sources=tuple(r.source for r in ordered),
         authors=merge_authors(r.authors for r in ordered),

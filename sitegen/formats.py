@@ -44,8 +44,22 @@ def detect_format(name: str, text: str) -> str:
     return "hf-text"
 
 
-def _line_at(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+class _Lines:
+    """Line numbers of offsets met in increasing order, counting each newline once.
+
+    Counting from the start for every record made a one-line JSON array of
+    16,000 records quadratic (28 s at 100,000 records).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        """The 1-based line of `offset`; offsets must not decrease between calls."""
+        if offset > self.offset:
+            self.line += self.text.count("\n", self.offset, offset)
+            self.offset = offset
+        return self.line
 
 
 def _one(
@@ -101,17 +115,18 @@ def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[lis
         pos = found.end() - 1
     pos += 1
     number = 0
+    lines = _Lines(text)
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
         if pos >= len(text):
             problems.append(Diagnostic("error", source.display, "invalid JSON: the array is not closed",
-                                       line=_line_at(text, pos)))
+                                       line=lines.at(pos)))
             break
         if text[pos] == "]":
             break
         number += 1
-        line = _line_at(text, pos)
+        line = lines.at(pos)
         try:
             raw, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:

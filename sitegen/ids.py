@@ -63,6 +63,8 @@ def parse_date(value: object) -> str | None:
 
 def fold(text: str) -> str:
     """ASCII lower case without accents, for comparing names."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return decomposed.encode("ascii", "ignore").decode().lower()
 
@@ -123,6 +125,9 @@ _CORPORATE = re.compile(r"\b(?:corporate|consortium|group|committee|association|
                         re.IGNORECASE)
 
 
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
 def name_words(authors: tuple[str, ...]) -> frozenset[str]:
     """Every name word of three or more letters: lenient where tables spell names differently.
 
@@ -133,7 +138,7 @@ def name_words(authors: tuple[str, ...]) -> frozenset[str]:
     for name in authors:
         if _CORPORATE.search(name):
             continue
-        words.update(w for w in re.split(r"[^a-z0-9]+", fold(name)) if len(w) >= 3)
+        words.update(w for w in _NAME_SPLIT.split(fold(name)) if len(w) >= 3)
     return frozenset(words)
 
 

@@ -114,22 +114,27 @@ def _by_candidates(matrix: Any, count: int) -> list[list[int]]:
     return result
 
 
-def related_file(content: Path, slugs: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> str:
-    """The data file the plugin reads: slugs and titles once, related papers as indexes.
-
-    The previous file is reused when no paper's text, title or slug changed.
-    """
+def related_key(slugs: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> str:
+    """A digest of everything related papers depend on: equal keys, equal results."""
     digest = hashlib.sha256()
     for part in (*slugs, *titles, *texts):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    key = digest.hexdigest()
-    path = content / RELATED
+    return digest.hexdigest()
+
+
+def cached_related(content: Path, key: str) -> str | None:
+    """The data file of the last build, when it was computed from the same papers."""
     try:
-        previous = path.read_text(encoding="utf-8")
+        previous = (content / RELATED).read_text(encoding="utf-8")
         if json.loads(previous).get("key") == key:
             return previous
     except (OSError, ValueError, AttributeError):
         pass
+    return None
+
+
+def related_file(key: str, slugs: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> str:
+    """The data file the MkDocs plugin reads: slugs and titles once, related papers as indexes."""
     data = {"version": 1, "key": key, "slugs": list(slugs), "titles": list(titles),
             "related": related_papers(texts)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

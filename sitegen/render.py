@@ -6,11 +6,9 @@ import datetime as dt
 import functools
 from typing import Any
 
-import frontmatter
 import jinja2
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 
+from . import yamltext
 from .models import Paper, SourceRef
 from .pages import Page, source_ref
 from .tag import Matcher, tag_paper
@@ -18,11 +16,6 @@ from .text import escape_html_text
 
 AUTO_TAGS = "auto_tags"
 PAPER_TEMPLATE = "paper.html"  # the theme override in overrides/ that lays paper pages out
-# The C emitter, where PyYAML has it, writes the same YAML several times faster.
-_YAML_OPTIONS: dict[str, Any] = {
-    "sort_keys": False, "allow_unicode": True, "width": 1000,
-    "Dumper": getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-}
 
 
 def environment() -> jinja2.Environment:
@@ -83,9 +76,8 @@ def paper_front_matter(paper: Paper, added: dt.date, hidden: bool = False) -> di
 
 
 def page_text(meta: dict[str, Any], body: str) -> str:
-    """A page file: front matter written by python-frontmatter, then the body, newline-ended."""
-    text = frontmatter.dumps(frontmatter.Post(body.strip("\n"), **meta), **_YAML_OPTIONS)
-    return text + "\n"
+    """A page file as python-frontmatter writes it (front matter, blank line, body), newline-ended."""
+    return f"---\n{yamltext.dump(meta)}\n---\n\n{body.strip(chr(10))}".rstrip() + "\n"
 
 
 def render_new_paper(
@@ -114,7 +106,7 @@ def safe_to_reserialise(page: Page) -> bool:
     Canonical front matter (as sitegen writes it) is always safe; otherwise a
     "#" anywhere might be a curator's comment, which PyYAML would drop.
     """
-    canonical = YAMLHandler().export(page.meta, **_YAML_OPTIONS)
+    canonical = yamltext.dump(page.meta)
     return canonical.strip() == page.front_matter.strip() or "#" not in page.front_matter
 
 
@@ -160,5 +152,4 @@ def set_fields(
             meta.update(pending)
             pending = {}
     meta.update(pending)
-    front = YAMLHandler().export(meta, **_YAML_OPTIONS)
-    return meta, f"---\n{front}\n---\n{page.body}"
+    return meta, f"---\n{yamltext.dump(meta)}\n---\n{page.body}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +73,22 @@ def _entry(paper: PaperView, slugs: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _list_item(entry: dict[str, Any]) -> str:
+    """A paper's item in a topic list, rendered once however many topic pages list it."""
+    line = f"- **[{entry['title']}](../papers/{entry['slug']}.md){entry['data']}**"
+    if entry["byline"]:
+        line += f" · {entry['byline']}"
+    if entry["code"]:
+        line += f" · [code]({entry['code']})"
+    if entry["snippet"]:
+        line += f"<br>\n  {entry['snippet']}"
+    if entry["tags"]:
+        chips = " · ".join(f"[{t['name']}]({t['slug']}.md)" if t["slug"] else str(t["name"])
+                           for t in entry["tags"])
+        line += f"<br>\n  <small>{chips}</small>"
+    return line + "\n"
+
+
 def _generated(title: str, body: str, extra: dict[str, Any] | None = None) -> str:
     meta: dict[str, Any] = {"title": title, "generated_by": GENERATED, **(extra or {})}
     return page_text(meta, body)
@@ -79,7 +96,7 @@ def _generated(title: str, body: str, extra: dict[str, Any] | None = None) -> st
 
 def newest(papers: Sequence[PaperView], count: int) -> list[PaperView]:
     """The `count` most recently added papers, newest first (same day: latest source first)."""
-    return sorted(papers, key=lambda p: (p.added or "", p.order, p.slug), reverse=True)[:count]
+    return heapq.nlargest(count, papers, key=lambda p: (p.added or "", p.order, p.slug))
 
 
 def by_topic(papers: Sequence[PaperView], topics: Sequence[Topic]) -> dict[str, list[PaperView]]:
@@ -98,7 +115,7 @@ def listing_file(slug: str, number: int) -> str:
 
 
 def _listing(env: jinja2.Environment, stem: str, title: str, extra: dict[str, Any], *,
-             papers: list[PaperView], slugs: dict[str, str], **context: Any) -> dict[str, str]:
+             papers: list[PaperView], items: dict[str, str], **context: Any) -> dict[str, str]:
     """A topic's list of papers, PAGE_SIZE to a page so no page grows with the list."""
     count = max(1, -(-len(papers) // PAGE_SIZE))
     pages = {}
@@ -109,7 +126,7 @@ def _listing(env: jinja2.Environment, stem: str, title: str, extra: dict[str, An
         # Later pages repeat neither the introduction nor the pins.
         shown = context if number == 1 else {**context, "intro": "", "pinned": []}
         body = env.get_template("topic.md.j2").render(
-            papers=[_entry(p, slugs) for p in part], total=len(papers), pager=pager,
+            items="".join(items[p.slug] for p in part), count=len(part), total=len(papers), pager=pager,
             first=(number - 1) * PAGE_SIZE + 1, **shown,
         )
         # Only the first page stands for the topic (tag chips link to it).
@@ -143,13 +160,14 @@ def render_site(
         topics=topic_rows, topic_count=len(topics), papers=len(papers), untagged=len(untagged),
     ))
     by_slug = {p.slug: p for p in papers}
+    items = {p.slug: _list_item(_entry(p, slugs)) for p in papers}
     for topic in topics:
         pages.update(_listing(
             env, topic.slug, topic.name, {"topic": topic.name, "feed": f"feeds/{topic.slug}.xml"},
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
-            papers=members[topic.name], slugs=slugs, slug=topic.slug,
+            papers=members[topic.name], items=items, slug=topic.slug,
         ))
     if untagged:
         pages.update(_listing(
@@ -157,7 +175,7 @@ def render_site(
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
             "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None,
-            papers=untagged, slugs=slugs,
+            papers=untagged, items=items,
         ))
     # Tags that are not topics: the curator's own, few, listed with their papers.
     own: dict[str, list[PaperView]] = {}

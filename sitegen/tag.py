@@ -141,6 +141,7 @@ class Matcher:
         # Terms ending in "*": the words before the last, then (last-word prefix, topic).
         self.prefixed: dict[tuple[str, ...], list[tuple[str, int]]] = {}
         self.firsts: set[str] = set()
+        self.stems: set[tuple[str, ...]] = set()  # word sequences that begin a longer term
         self.longest = 1
         for i, topic in enumerate(topics):
             for term in topic.terms:
@@ -153,35 +154,46 @@ class Matcher:
                     self.exact.setdefault(words, set()).add(i)
                 if len(words) > 1:
                     self.firsts.add(words[0])
+                    self.stems.update(words[:k] for k in range(1, len(words)))
                 self.longest = max(self.longest, len(words))
-        self._single: dict[str, set[int]] = {}
+        self._single: dict[str, tuple[int, ...]] = {}
 
-    def _single_word(self, word: str) -> set[int]:
+    def _single_word(self, word: str) -> tuple[int, ...]:
         found = self._single.get(word)
         if found is None:
-            found = set(self.exact.get((word,), ()))
-            found.update(i for prefix, i in self.prefixed.get((), ()) if word.startswith(prefix))
-            self._single[word] = found
+            topics = set(self.exact.get((word,), ()))
+            topics.update(i for prefix, i in self.prefixed.get((), ()) if word.startswith(prefix))
+            found = self._single[word] = tuple(sorted(topics))
         return found
 
     def hits(self, text: str) -> dict[int, set[str]]:
         """For each topic, the distinct phrases of the text that matched its terms."""
         hits: dict[int, set[str]] = {}
         words = _words(text)
-        for start, word in enumerate(words):
-            for i in self._single_word(word):
+        # Each distinct word is looked up once; most words of an abstract match nothing.
+        single = self._single
+        for word in set(words):
+            found = single.get(word)
+            if found is None:
+                found = self._single_word(word)
+            for i in found:
                 hits.setdefault(i, set()).add(word)
-            if word not in self.firsts:
-                continue
+        firsts, exact, prefixed, stems = self.firsts, self.exact, self.prefixed, self.stems
+        for start in [k for k, word in enumerate(words) if word in firsts]:
             for n in range(2, self.longest + 1):
                 gram = words[start:start + n]
                 if len(gram) < n:
                     break
-                found = set(self.exact.get(gram, ()))
-                found.update(i for prefix, i in self.prefixed.get(gram[:-1], ())
-                             if gram[-1].startswith(prefix))
-                for i in found:
-                    hits.setdefault(i, set()).add(" ".join(gram))
+                phrase = None
+                for i in exact.get(gram, ()):
+                    phrase = phrase or " ".join(gram)
+                    hits.setdefault(i, set()).add(phrase)
+                for prefix, i in prefixed.get(gram[:-1], ()):
+                    if gram[-1].startswith(prefix):
+                        phrase = phrase or " ".join(gram)
+                        hits.setdefault(i, set()).add(phrase)
+                if gram not in stems:  # no longer term starts with these words
+                    break
         return hits
 
 

@@ -106,11 +106,13 @@ def extract_links(text: str) -> tuple[Link, ...]:
     return tuple(seen.values())
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def normalize_title(title: str) -> str:
     """Identity key of a title: NFKC, case-folded, punctuation and white space collapsed."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    text = re.sub(r"[\W_]+", " ", text)
-    return text.strip()
+    text = title.casefold() if title.isascii() else unicodedata.normalize("NFKC", title).casefold()
+    return _NON_WORD.sub(" ", text).strip()
 
 
 def escape_html_text(text: str) -> str:
