@@ -272,9 +272,14 @@ def candidate_array(items: Sequence[Evidence]) -> Any:
 
     words = [content(e.key) for e in items]
     frequency = Counter(w for ws in words for w in set(ws))
+    # Each word's place from rarest to most common (ties alphabetical), so that sorting a title's
+    # words is a sort on a C-level key.
+    rank = {w: k for k, w in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
 
     def rarest(ws: list[str], n: int) -> list[str]:
-        return sorted(set(ws), key=lambda w: (frequency[w], w))[:n]
+        if all(w in rank for w in ws):
+            return sorted(set(ws), key=rank.__getitem__)[:n]
+        return sorted(set(ws), key=lambda w: (frequency[w], w))[:n]  # words no title had (none, so far)
 
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, (e, ws) in enumerate(zip(items, words, strict=True)):

@@ -48,7 +48,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value if v is not None)
-    return re.sub(r"\s+", " ", str(value)).strip()
+    return " ".join(str(value).split())  # white space collapsed (str.split is \s+ in C)
 
 
 def _words_list(value: Any) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates do not change during a build: no stat() per page rendered
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -156,7 +157,14 @@ class Matcher:
                     self.firsts.add(words[0])
                     self.stems.update(words[:k] for k in range(1, len(words)))
                 self.longest = max(self.longest, len(words))
+        # How longer terms start: their first two words, or (for "self supervis*") the first word
+        # alone. A text holding none of these needs no walk over its n-grams.
+        self.pairs = {stem for stem in self.stems if len(stem) == 2} | {
+            words for words in self.exact if len(words) == 2} | {
+            words for words in self.prefixed if len(words) == 2}
+        self.prefix_firsts = {words[0] for words in self.prefixed if len(words) == 1}
         self._single: dict[str, tuple[int, ...]] = {}
+        self._misses: set[str] = set()  # words known to match no single-word term
 
     def _single_word(self, word: str) -> tuple[int, ...]:
         found = self._single.get(word)
@@ -164,22 +172,26 @@ class Matcher:
             topics = set(self.exact.get((word,), ()))
             topics.update(i for prefix, i in self.prefixed.get((), ()) if word.startswith(prefix))
             found = self._single[word] = tuple(sorted(topics))
+            if not found:
+                self._misses.add(word)
         return found
 
     def hits(self, text: str) -> dict[int, set[str]]:
         """For each topic, the distinct phrases of the text that matched its terms."""
         hits: dict[int, set[str]] = {}
         words = _words(text)
-        # Each distinct word is looked up once; most words of an abstract match nothing.
-        single = self._single
-        for word in set(words):
-            found = single.get(word)
-            if found is None:
-                found = self._single_word(word)
-            for i in found:
+        # Set operations run in C: most words of an abstract were seen before and match nothing.
+        for word in set(words) - self._misses:
+            for i in self._single_word(word):
                 hits.setdefault(i, set()).add(word)
-        firsts, exact, prefixed, stems = self.firsts, self.exact, self.prefixed, self.stems
-        for start in [k for k, word in enumerate(words) if word in firsts]:
+        pairs = list(pairwise(words))
+        if self.pairs.isdisjoint(pairs) and self.prefix_firsts.isdisjoint(words):
+            return hits
+        exact, prefixed, stems, starts, firsts = (self.exact, self.prefixed, self.stems, self.pairs,
+                                                  self.prefix_firsts)
+        for start, pair in enumerate(pairs):
+            if pair not in starts and pair[0] not in firsts:
+                continue
             for n in range(2, self.longest + 1):
                 gram = words[start:start + n]
                 if len(gram) < n:

@@ -24,7 +24,7 @@ _MACRO_RE = re.compile(r"\\(" + "|".join(_MACROS) + r")(?![A-Za-z])")
 def clean_latex(text: str) -> str:
     """Undo the LaTeX escapes that abstracts copied from arXiv carry (\\%, ``x'', na\\"ive)."""
     if "\\" not in text and "``" not in text:  # most text: nothing but spaces to tidy
-        return _SPACES_RE.sub(" ", text).strip()
+        return _SPACES_RE.sub(" ", text).strip() if "  " in text or "\t" in text else text.strip()
     text = _ESCAPED_RE.sub(r"\1", text)
     text = _QUOTE_RE.sub("\u201c\\1\u201d", text)
     text = _ACCENT_RE.sub(
@@ -60,7 +60,9 @@ def _trim_url(url: str) -> str:
 
 def find_urls(text: str) -> list[tuple[int, int, str]]:
     """Locate URLs in prose: (start, end, url) with trailing punctuation left out of the URL."""
-    found = []
+    found: list[tuple[int, int, str]] = []
+    if "://" not in text and "ww." not in text.casefold():  # most abstracts: no URL to look for
+        return found
     for match in _URL_RE.finditer(text):
         url = _trim_url(match.group(0))
         if len(url) > len("www.") + 3 and "." in url.split("//")[-1]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -32,27 +33,30 @@ _MODE = _file_mode()
 _TEMP = re.compile(r"^\..+\.(\d+|[a-z0-9_]{8})\.tmp$")
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
+def atomic_write(path: Path | str, data: str | bytes) -> None:
     """Write through a temporary file and a rename, so a reader never sees half a page.
 
     The rename is atomic however the build is interrupted. There is no fsync
     per page: it made writing tens of thousands of pages take minutes, and
     surviving a power cut mid-build is the filesystem's job. The temporary
-    name carries the process id, so two builds never share one.
+    name carries the process id, so two builds never share one. Paths are
+    strings here: pathlib's objects cost more than the system calls at 80,000 pages.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
 
@@ -74,12 +78,13 @@ def _inside(rel: str) -> bool:
 Output = str | Callable[[], str]
 
 
-def _write_one(root: Path, rel: str, text: Output) -> str:
+def _write_one(root: str, rel: str, text: Output) -> str:
     """Write one page if its bytes changed: "new", "updated" or "unchanged"."""
-    path = root / rel
+    path = os.path.join(root, rel)
     data = (text if isinstance(text, str) else text()).encode("utf-8")
     try:
-        current: bytes | None = path.read_bytes()
+        with open(path, "rb") as handle:
+            current: bytes | None = handle.read()
     except FileNotFoundError:
         current = None
     except OSError:
@@ -103,8 +108,9 @@ def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | Non
             raise SitegenError(f"refusing to write outside {root}: {rel}")
     # One by one: threads made it twice as slow (files of one folder contend for its lock).
     kinds = {"new": stats.new, "updated": stats.updated, "unchanged": stats.unchanged}
+    folder = os.fspath(root)
     for rel in names:
-        kinds[_write_one(root, rel, files[rel])].append(rel)
+        kinds[_write_one(folder, rel, files[rel])].append(rel)
     for rel in sorted(remove or []):
         path = root / rel
         if _inside(rel) and path.exists():

@@ -13,6 +13,7 @@ PyYAML's output on random values.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -70,6 +71,7 @@ def _scalar(value: object) -> str:
     raise _Unsure
 
 
+@functools.lru_cache(maxsize=16384)  # keys, tags, file names and template names repeat on every page
 def _string(text: str) -> str:
     if not text or len(text) > _LONGEST or text != text.strip(" ") or not _ORDINARY.fullmatch(text):
         raise _Unsure
@@ -87,8 +89,11 @@ def _plain(text: str) -> bool:
     return not (": " in text or text.endswith(":") or " #" in text)
 
 
+_KEY = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 def _key(key: object) -> str:
-    if not isinstance(key, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise _Unsure
     return _string(key)
 

@@ -154,3 +154,42 @@ def test_terminal_status_line_starts_no_thread() -> None:
         # The build forks workers here: no rich refresh thread may be running.
         assert threading.active_count() == before
     assert list(stages.timings) == ["parse"]
+
+
+def _fail() -> None:
+    raise ValueError("broken in the worker")
+
+
+def _die() -> None:
+    import os
+
+    os._exit(3)
+
+
+def _with_shared(shared: list[int], span: range) -> int:
+    return sum(shared[i] for i in span)
+
+
+def test_background_returns_results_and_raises_errors_of_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from sitegen.models import SitegenError
+
+    monkeypatch.setenv("SITEGEN_JOBS", "2")
+    assert parallel.background(lambda: os.getpid())() != os.getpid()  # it ran in another process
+    with pytest.raises(ValueError, match="broken in the worker"):
+        parallel.background(_fail)()
+    with pytest.raises(SitegenError, match="exit code 3"):
+        parallel.background(_die)()
+    monkeypatch.setenv("SITEGEN_JOBS", "1")
+    assert parallel.background(lambda: os.getpid())() == os.getpid()  # one core: in this process
+
+
+def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITEGEN_JOBS", "2")
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    numbers = list(range(10_000))
+    spans = parallel.chunks(len(numbers))
+    assert sum(len(s) for s in spans) == len(numbers) and len(spans) == 8
+    assert sum(parallel.map_shared(_with_shared, numbers, spans)) == sum(numbers)
+    assert parallel.chunks(3, 8) == [range(0, 1), range(1, 2), range(2, 3)]
