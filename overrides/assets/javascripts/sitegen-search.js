@@ -1,0 +1,200 @@
+/*
+ * sitegen: the header's search box answered from the Pagefind index, for lists
+ * too large for Material's in-browser index (the sitegen MkDocs plugin turns
+ * Material's search off and includes this script). The box is Material's own
+ * markup and styles; results are rendered as Material renders them. Titles and
+ * excerpts are inserted as text: only Pagefind's <mark> highlights become elements.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var bundle = new URL(script.getAttribute("data-pagefind"), document.baseURI);
+  var root = new URL("..", bundle);  /* the site's root: pagefind/ sits right under it */
+  var words = {
+    none: script.getAttribute("data-none") || "No matching documents",
+    one: script.getAttribute("data-one") || "1 matching document",
+    other: script.getAttribute("data-other") || "# matching documents"
+  };
+  var SHOWN = 20;  /* results listed */
+  var FIRST = 5;  /* shown before the other 15 are fetched */
+  var PAUSE = 60;  /* ms without a keystroke before searching */
+  var engine = null;
+
+  /* Pagefind's script and index are fetched once, at the first focus of the box. */
+  function pagefind() {
+    if (!engine) {
+      engine = import(bundle.href).then(function (api) {
+        return api.options({ baseUrl: root.pathname, excerptLength: 30 }).then(function () {
+          return api.init();
+        }).then(function () { return api; });
+      });
+    }
+    return engine;
+  }
+
+  function decode(text) {
+    var area = document.createElement("textarea");
+    area.innerHTML = text; /* a textarea's content is text: entities decode, no element is made */
+    return area.value;
+  }
+
+  /* Pagefind's excerpt is escaped text with <mark> around the matches: rebuild it node by node. */
+  function excerpt(html) {
+    var p = document.createElement("p");
+    var marked = false;
+    String(html || "").split(/(<\/?mark>)/).forEach(function (part) {
+      if (part === "<mark>") { marked = true; return; }
+      if (part === "</mark>") { marked = false; return; }
+      if (!part) return;
+      var text = document.createTextNode(decode(part.replace(/<[^>]*>/g, "")));
+      if (marked) {
+        var mark = document.createElement("mark");
+        mark.appendChild(text);
+        p.appendChild(mark);
+      } else {
+        p.appendChild(text);
+      }
+    });
+    return p;
+  }
+
+  function item(data) {
+    var li = document.createElement("li");
+    li.className = "md-search-result__item";
+    var link = document.createElement("a");
+    link.className = "md-search-result__link";
+    link.tabIndex = -1;
+    var target = new URL(data.url, root);
+    link.href = target.protocol === "http:" || target.protocol === "https:" ? target.href : "#";
+    var article = document.createElement("article");
+    article.className = "md-search-result__article md-typeset";
+    var title = document.createElement("h1");
+    title.textContent = (data.meta && data.meta.title) || data.url;
+    article.append(title, excerpt(data.excerpt));
+    link.appendChild(article);
+    li.appendChild(link);
+    return li;
+  }
+
+  function count(n) {
+    if (n === 0) return words.none;
+    if (n === 1) return words.one;
+    return words.other.replace("#", String(n));
+  }
+
+  function mount() {
+    var template = document.getElementById("sitegen-search-box");
+    var header = document.querySelector(".md-header__inner");
+    var toggle = document.getElementById("__search");
+    if (!template || !header || !toggle || header.querySelector(".sitegen-pagefind")) return;
+    var source = header.querySelector(".md-header__source");
+    header.insertBefore(template.content.cloneNode(true), source);
+    var box = header.querySelector(".sitegen-pagefind");
+    var input = box.querySelector(".md-search__input");
+    var meta = box.querySelector(".md-search-result__meta");
+    var list = box.querySelector(".md-search-result__list");
+    var placeholder = meta.textContent;
+    var latest = 0;
+    var timer = 0;
+
+    function open() {
+      if (!toggle.checked) {
+        toggle.checked = true;
+        toggle.dispatchEvent(new Event("change"));
+      }
+    }
+
+    function close() {
+      toggle.checked = false;
+      toggle.dispatchEvent(new Event("change"));
+      input.blur();
+    }
+
+    /* One search per pause in typing; the first results are shown as soon as their data arrive. */
+    function run() {
+      var query = input.value.trim();
+      var ticket = ++latest;
+      window.clearTimeout(timer);
+      if (!query) {
+        list.replaceChildren();
+        meta.textContent = placeholder;
+        return;
+      }
+      timer = window.setTimeout(function () {
+        pagefind().then(function (api) {
+          return ticket === latest ? api.search(query) : null;
+        }).then(function (search) {
+          if (ticket !== latest || !search) return null;  /* a newer query is on its way */
+          var results = search.results.slice(0, SHOWN);
+          function show(from, to, replace) {
+            return Promise.all(results.slice(from, to).map(function (r) { return r.data(); }))
+              .then(function (data) {
+                if (ticket !== latest) return;
+                if (replace) {
+                  meta.textContent = count(search.results.length);
+                  list.replaceChildren.apply(list, data.map(item));
+                } else {
+                  list.append.apply(list, data.map(item));
+                }
+              });
+          }
+          return show(0, FIRST, true).then(function () {
+            return results.length > FIRST && ticket === latest ? show(FIRST, results.length, false) : null;
+          });
+        }).catch(function () {
+          meta.textContent = "Search is not available (the Pagefind index is missing).";
+        });
+      }, PAUSE);
+    }
+
+    input.addEventListener("focus", function () { open(); pagefind(); });
+    input.addEventListener("input", run);
+    toggle.addEventListener("change", function () {
+      if (toggle.checked && document.activeElement !== input) input.focus();
+    });
+    box.querySelector("form").addEventListener("submit", function (event) { event.preventDefault(); });
+    box.querySelector("form").addEventListener("reset", function () {
+      window.setTimeout(function () { run(); input.focus(); }, 0);
+    });
+    list.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest("a")) close();
+    });
+
+    /* Keys as in Material's search: / s f open it, Escape closes, arrows and Enter pick a result. */
+    document.addEventListener("keydown", function (event) {
+      var typing = event.target instanceof HTMLElement &&
+        (event.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName));
+      if (!toggle.checked) {
+        if (!typing && !event.ctrlKey && !event.metaKey && !event.altKey &&
+            (event.key === "/" || event.key === "s" || event.key === "f")) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+          open();
+          input.focus();
+        }
+        return;
+      }
+      var links = Array.prototype.slice.call(list.querySelectorAll(".md-search-result__link"));
+      var at = links.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        close();
+      } else if (event.key === "Enter" && document.activeElement === input && links.length) {
+        links[0].click();
+      } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && links.length) {
+        var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+        if (next < 0) input.focus(); else links[Math.min(next, links.length - 1)].focus();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopImmediatePropagation();  /* handled here: Material's own search is not on the page */
+    }, true);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount);
+  } else {
+    mount();
+  }
+})();

@@ -1,0 +1,56 @@
+"""Which search a site gets: Material's for small lists, Pagefind's for large ones or when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.cli import main
+from sitegen.plugin import PAGEFIND_FROM, count_papers, uses_pagefind
+
+from .test_site import mkdocs_build
+
+
+def set_search(root: Path, options: str) -> None:
+    """Give the sitegen plugin options in the project's mkdocs.yml."""
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - sitegen\n" in text
+    config.write_text(text.replace("  - sitegen\n", f"  - sitegen:\n{options}"), encoding="utf-8")
+
+
+def test_the_setting_and_the_size_of_the_list_choose_the_search() -> None:
+    assert not uses_pagefind("auto", PAGEFIND_FROM - 1)
+    assert uses_pagefind("auto", PAGEFIND_FROM)
+    assert uses_pagefind("pagefind", 3)
+    assert not uses_pagefind("material", 10 * PAGEFIND_FROM)
+    assert uses_pagefind("auto", 50, threshold=40)
+
+
+@pytest.mark.parametrize(("options", "pagefind"), [
+    ("      pagefind_from: 3\n", True),  # 3 papers: at the (lowered) threshold
+    ("      pagefind_from: 4\n", False),
+    ("      search: material\n      pagefind_from: 3\n", False),
+    ("      search: pagefind\n", True),
+])
+def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pagefind: bool) -> None:
+    assert CliRunner().invoke(main, ["build", "--project", str(project)]).exit_code == 0
+    assert count_papers(project / "content") == 3
+    set_search(project, options)
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    site = project / "site"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    paper = next((site / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    if pagefind:
+        assert (site / "pagefind/pagefind.js").is_file()
+        assert not (site / "search/search_index.json").exists()  # Material's index is not built
+        assert 'id="sitegen-search-box"' in home and "sitegen-search.js" in home
+        assert 'data-md-component="search"' not in home  # Material's search box and code are off
+        assert "<div data-pagefind-body>" in paper
+    else:
+        assert (site / "search/search_index.json").is_file()
+        assert not (site / "pagefind").exists()
+        assert 'data-md-component="search"' in home and "sitegen-search-box" not in home
