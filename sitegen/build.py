@@ -1,7 +1,9 @@
 """The build: parse, dedupe, tag, reconcile with content/, render, write — in that order.
 
-Everything is gathered and rendered in memory before the first file is
-written, so a problem found late never leaves a half-updated content folder.
+Every input is read and checked, and every page rendered in memory, before
+the first file is written, so a problem found late never leaves a
+half-updated content folder. Only the exports, the finished list in other
+formats, are rendered while writing, one format at a time, to bound memory.
 """
 
 from __future__ import annotations
@@ -222,6 +224,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     with stages.stage("site"):
         views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
                  if meta.get("hidden") is not True and slug not in overrides.alias]
+        del final  # every later stage works from the views (the front matter was 200 MB at 100,000)
         result.papers = len(views)
         # Related papers need only the views: on a second core, while the rest is rendered and written.
         slugs, titles = [v.slug for v in views], [v.title for v in views]
@@ -241,22 +244,33 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
         for topic in topics:
             generated[feed_path(topic)] = render_feed(members[topic.name], info, config.site_url, topic)
-    with stages.stage("exports"):
-        generated.update(render_exports(views, topics, members))
-    pages_out: dict[str, Output] = {**out, **generated}
 
-    # 5. Write.
+    # 5. Write: paper pages first, so that their texts are freed before the exports are rendered.
     with stages.stage("write"):
         stale = _stale_generated(config.content, set(generated))
         remove_leftovers(config.content)  # once per build: it walks the whole content folder
-        result.stats = write_pages(config.content, pages_out, stale)
+        rewritten = set(out)
+        result.stats = write_pages(config.content, out, stale)
+        del out
+        result.stats.add(write_pages(config.content, generated))
+        del generated
+    # Exports are the papers in other formats: rendered one format at a time, each written before
+    # the next is rendered (all three at once were 700 MB at 100,000 papers).
+    formats = render_exports(views, topics, members)
+    while True:
+        with stages.stage("exports"):
+            batch = next(formats, None)
+        if batch is None:
+            break
+        with stages.stage("write"):
+            result.stats.add(write_pages(config.content, batch))
     with stages.stage("related"):  # what is left of it: waiting for the second core
         memory[RELATED] = related()
     with stages.stage("write"):
         write_pages(config.content, memory)  # not a page: left out of the figures
     # Paper pages not rewritten are unchanged too, including ones that do not parse.
     for slug in sorted(existing | broken):
-        if f"{PAPERS}/{slug}.md" not in out:
+        if f"{PAPERS}/{slug}.md" not in rewritten:
             result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
     return result
 

@@ -31,6 +31,7 @@ TITLE_THRESHOLD = 92.0  # with agreeing abstracts, or with one of authors / year
 CORROBORATED_THRESHOLD = 87.0  # when both authors and year agree
 TITLE_ONLY_THRESHOLD = 97.0  # when nothing else can confirm the match
 ABSTRACT_THRESHOLD = 70.0
+ABSTRACT_CHARS = 1500  # of each abstract compared: the start says whether two abstracts are one
 NEAR_MISS = 85.0  # title scores from here up are reported when not merged
 AUTHOR_AGREEMENT = 0.5  # then, with the same year, a shortened title or a subtitle is enough:
 SHORTENED_TITLE = 85.0
@@ -68,7 +69,7 @@ class Evidence:
     key: str
     words: str
     alt_words: str  # the title without bracketed parts (translations, acronyms)
-    abstract: str
+    abstract: str  # as the source gives it (compared lower-cased, its first ABSTRACT_CHARS)
     names: frozenset[str]
     year: int | None
     arxiv: str | None
@@ -98,7 +99,7 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     numbers = frozenset(w for w in key.split() if w.isdigit() or w in _ROMAN)
     parts = _SUBTITLE.split(title, 1)
     main = normalize_title(parts[0]) if len(parts) > 1 else key
-    return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract[:1500].lower(),
+    return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers)
 
 
@@ -108,8 +109,22 @@ def record_evidence(record: Record) -> Evidence:
                     record.source.file)
 
 
-def _evidence_of(records: Sequence[Record], span: range) -> list[Evidence]:
-    return [record_evidence(records[i]) for i in span]
+_Parts = tuple[str, str, str, frozenset[str], int | None, str | None, str | None, str, str, frozenset[str]]
+
+
+def _evidence_parts(records: Sequence[Record], span: range) -> list[_Parts]:
+    """Evidence of some records without their abstracts (run in workers: the parent has those)."""
+    found = (record_evidence(records[i]) for i in span)
+    return [(e.key, e.words, e.alt_words, e.names, e.year, e.arxiv, e.doi, e.main, e.origin, e.numbers)
+            for e in found]
+
+
+def _all_evidence(records: Sequence[Record]) -> list[Evidence]:
+    """Every record's evidence, on every core; abstracts are the records' own strings, not copies."""
+    parts = map_shared(_evidence_parts, records, chunks(len(records)), len(records))
+    return [Evidence(key, words, alt, record.abstract, names, year, arxiv, doi, main, origin, numbers)
+            for (key, words, alt, names, year, arxiv, doi, main, origin, numbers), record
+            in zip((p for part in parts for p in part), records, strict=True)]
 
 
 def _decide(items: Sequence[Evidence], pairs: list[tuple[int, int]]) -> list[tuple[int, int, Decision]]:
@@ -227,7 +242,9 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     if _about(a.key) != _about(b.key):
         return Decision(False, "one is a comment on or correction of the other", score, authors=agree)
     if a.abstract and b.abstract:
-        abstract = fuzz.token_set_ratio(a.abstract, b.abstract)
+        # Lower-cased here, for the few pairs that get this far, not for every record up front.
+        abstract = fuzz.token_set_ratio(a.abstract[:ABSTRACT_CHARS].lower(),
+                                        b.abstract[:ABSTRACT_CHARS].lower())
         if abstract < ABSTRACT_THRESHOLD:
             return Decision(False, "abstracts differ", score, abstract)
         if score >= TITLE_THRESHOLD:
@@ -442,8 +459,7 @@ def dedupe(
     """Group records into papers (sorted by key); ``distinct`` lists record sets never to be joined."""
     ordered = sorted(records, key=lambda r: r.source)
     # Each step below works on every core for large lists (forked workers share `ordered`).
-    evidences = map_shared(_evidence_of, ordered, chunks(len(ordered)), len(ordered))
-    items = [e for part in evidences for e in part]
+    items = _all_evidence(ordered)
     index = {r.source: i for i, r in enumerate(ordered)}
     marks: list[set[tuple[int, int]]] = [set() for _ in ordered]
     for k, sides in enumerate(distinct):

@@ -7,12 +7,13 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from .site import PaperView
 from .tag import Topic
+from .write import Output
 
 EXPORTS = "exports"
 FORMATS = ("json", "csv", "bib")
@@ -45,11 +46,6 @@ def _record(paper: PaperView) -> dict[str, Any]:
 def _json_rows(papers: Sequence[PaperView]) -> list[str]:
     # One dumps per record keeps the C encoder (indent= would fall back to Python's).
     return [json.dumps(_record(p), ensure_ascii=False) for p in papers]
-
-
-def _join_json(rows: Iterable[str]) -> str:
-    body = ",\n".join(rows)
-    return f"[\n{body}\n]\n" if body else "[]\n"
 
 
 def _csv_rows(papers: Sequence[PaperView]) -> tuple[str, list[str]]:
@@ -114,22 +110,53 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
     return entries
 
 
-def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
-                   members: Mapping[str, Sequence[PaperView]]) -> dict[str, Callable[[], str]]:
-    """Every export file, keyed by its path relative to the content folder (members: by_topic).
+def _joined(pieces: Iterable[str], separator: str, batch: int = 1000) -> Iterator[str]:
+    """separator.join(pieces), as a few pieces of `batch` joined pieces each (streamed to a file)."""
+    group: list[str] = []
+    first = True
+    for piece in pieces:
+        group.append(piece)
+        if len(group) == batch:
+            yield ("" if first else separator) + separator.join(group)
+            first, group = False, []
+    if group:
+        yield ("" if first else separator) + separator.join(group)
 
-    Each paper is rendered once per format; a file is joined from those pieces
-    only when it is written, so at most one export is whole in memory.
+
+def _pick_json(rows: list[str], members: list[int]) -> Iterator[str]:
+    if not members:
+        yield "[]\n"
+        return
+    yield "[\n"
+    yield from _joined((rows[i] for i in members), ",\n")
+    yield "\n]\n"
+
+
+def _pick_csv(header: str, rows: list[str], members: list[int]) -> Iterator[str]:
+    yield header
+    yield from _joined((rows[i] for i in members), "")
+
+
+def _pick_bib(entries: list[str], members: list[int]) -> Iterator[str]:
+    yield from _joined((entries[i] for i in members), "\n")
+
+
+def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
+                   members: Mapping[str, Sequence[PaperView]]) -> Iterator[dict[str, Output]]:
+    """Every export file, a format at a time: {path in the content folder: text} (members: by_topic).
+
+    Each paper is rendered once per format, when the format's turn comes, and
+    files are streamed from those pieces as they are written. So at 100,000
+    papers one format's pieces are in memory, not all three and the files.
     """
-    json_rows, bib_entries = _json_rows(papers), _bib_entries(papers)
-    csv_header, csv_rows = _csv_rows(papers)
     groups: list[tuple[Topic | None, list[int]]] = [(None, list(range(len(papers))))]
     position = {p.slug: i for i, p in enumerate(papers)}
     groups += [(t, [position[p.slug] for p in members[t.name]]) for t in topics]
-    files: dict[str, Callable[[], str]] = {}
-    for topic, rows in groups:
-        paths = export_paths(topic)
-        files[paths["json"]] = partial(lambda m: _join_json(json_rows[i] for i in m), rows)
-        files[paths["csv"]] = partial(lambda m: csv_header + "".join(csv_rows[i] for i in m), rows)
-        files[paths["bib"]] = partial(lambda m: "\n".join(bib_entries[i] for i in m), rows)
-    return files
+    pickers: list[tuple[str, Callable[[], Callable[[list[int]], Iterator[str]]]]] = [
+        ("json", lambda: partial(_pick_json, _json_rows(papers))),
+        ("csv", lambda: partial(_pick_csv, *_csv_rows(papers))),
+        ("bib", lambda: partial(_pick_bib, _bib_entries(papers))),
+    ]
+    for fmt, rendered in pickers:
+        pick = rendered()
+        yield {export_paths(topic)[fmt]: partial(pick, rows) for topic, rows in groups}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .models import SitegenError
 
@@ -20,6 +21,11 @@ class WriteStats:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+
+    def add(self, other: WriteStats) -> None:
+        """Count another write pass in."""
+        for name in ("new", "updated", "unchanged", "removed"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 def _file_mode() -> int:
@@ -74,14 +80,18 @@ def _inside(rel: str) -> bool:
     return bool(parts) and not rel.startswith("/") and ".." not in parts and "\\" not in rel
 
 
-# A page's text, or a function making it when it is written (large exports are joined only then).
-Output = str | Callable[[], str]
+# A page's text, or a function making it when it is written: large exports are made then, as
+# pieces streamed to the file, so that no whole export need be in memory.
+Output = str | Callable[[], str | Iterable[str]]
 
 
 def _write_one(root: str, rel: str, text: Output) -> str:
     """Write one page if its bytes changed: "new", "updated" or "unchanged"."""
     path = os.path.join(root, rel)
-    data = (text if isinstance(text, str) else text()).encode("utf-8")
+    made = text if isinstance(text, str) else text()
+    if not isinstance(made, str):
+        return _write_stream(path, made)
+    data = made.encode("utf-8")
     try:
         with open(path, "rb") as handle:
             current: bytes | None = handle.read()
@@ -96,6 +106,49 @@ def _write_one(root: str, rel: str, text: Output) -> str:
     except OSError as exc:
         raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
     return "updated" if current is not None else "new"
+
+
+def _write_stream(path: str, pieces: Iterable[str]) -> str:
+    """_write_one for text in pieces: written to a temporary file and compared with the file on
+    disk as they come; the temporary file replaces the page only when the bytes differ."""
+    try:
+        current: BinaryIO | None = open(path, "rb")  # noqa: SIM115 (closed below, after the loop)
+        existed = True
+    except FileNotFoundError:
+        current, existed = None, False
+    except OSError:
+        current, existed = None, True
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    same = current is not None
+    try:
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+        with os.fdopen(fd, "wb") as handle:
+            for piece in pieces:
+                data = piece.encode("utf-8")
+                if same and current is not None:
+                    same = current.read(len(data)) == data
+                handle.write(data)
+        if same and current is not None and not current.read(1):
+            os.unlink(tmp)
+            return "unchanged"
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    finally:
+        if current is not None:
+            current.close()
+    return "updated" if existed else "new"
 
 
 def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | None = None) -> WriteStats:

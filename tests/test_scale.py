@@ -193,3 +193,27 @@ def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPa
     assert sum(len(s) for s in spans) == len(numbers) and len(spans) == 8
     assert sum(parallel.map_shared(_with_shared, numbers, spans)) == sum(numbers)
     assert parallel.chunks(3, 8) == [range(0, 1), range(1, 2), range(2, 3)]
+
+
+@pytest.mark.parametrize(("before", "pieces", "kind"), [
+    (None, ["[\n", "1,\n2", "\n]\n"], "new"),
+    ("[\n1,\n2\n]\n", ["[\n", "1,\n2", "\n]\n"], "unchanged"),
+    ("[\n1,\n2\n]\n", ["[\n", "1,\n3", "\n]\n"], "updated"),
+    ("[\n1,\n2\n]\nmore", ["[\n", "1,\n2", "\n]\n"], "updated"),  # the file on disk is longer
+    ("[\n1,\n2", ["[\n", "1,\n2", "\n]\n"], "updated"),  # ... or shorter
+])
+def test_streamed_files_are_replaced_only_when_their_bytes_change(
+        tmp_path: Path, before: str | None, pieces: list[str], kind: str) -> None:
+    from sitegen.write import write_pages
+
+    target = tmp_path / "exports/papers.json"
+    if before is not None:
+        target.parent.mkdir()
+        target.write_text(before, encoding="utf-8")
+        stamp = target.stat().st_mtime_ns
+    stats = write_pages(tmp_path, {"exports/papers.json": lambda: iter(pieces)})
+    assert getattr(stats, kind) == ["exports/papers.json"]
+    assert target.read_text(encoding="utf-8") == "".join(pieces)
+    if kind == "unchanged":
+        assert target.stat().st_mtime_ns == stamp
+    assert [p.name for p in target.parent.iterdir()] == ["papers.json"]  # no temporary file left
