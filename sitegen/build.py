@@ -24,13 +24,13 @@ from .exports import render_exports
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, read_pages, source_ref, tag_names
-from .parallel import background, parallel_map
+from .parallel import background, chunks, map_shared
 from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
 from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, cached_related, related_file, related_key
-from .render import environment, safe_to_reserialise, tag_and_render, update_page
+from .render import environment, render_range, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import Matcher, Topic, load_topics
@@ -337,9 +337,10 @@ def _paper_pages(
                 once=True,
             ))
     # Only new papers are auto-tagged: an existing page's tags are the curator's.
-    render = partial(tag_and_render, Matcher(topics), added)
-    for (slug, paper, _), (meta, text) in zip(
-            jobs, parallel_map(render, [(paper, hidden) for _, paper, hidden in jobs]), strict=True):
+    # Workers read the papers from memory shared at fork; only the rendered pages travel back.
+    shared = (Matcher(topics), added, [(paper, hidden) for _, paper, hidden in jobs])
+    parts = map_shared(render_range, shared, chunks(len(jobs)), len(jobs))
+    for (slug, paper, _), (meta, text) in zip(jobs, (page for part in parts for page in part), strict=True):
         out[f"{PAPERS}/{slug}.md"] = text
         final[slug] = (meta, paper.abstract)
     by_slug = {p.slug: p for p in pages}

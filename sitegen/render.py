@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import jinja2
@@ -95,10 +96,17 @@ def _shared_environment() -> jinja2.Environment:
     return environment()
 
 
-def tag_and_render(matcher: Matcher, added: dt.date, job: tuple[Paper, bool]) -> tuple[dict[str, Any], str]:
-    """Tag a new paper and render its page: front matter and text (run in worker processes)."""
-    paper, hidden = job
-    return render_new_paper(_shared_environment(), tag_paper(paper, matcher), added, hidden)
+def render_range(
+    shared: tuple[Matcher, dt.date, Sequence[tuple[Paper, bool]]], span: range,
+) -> list[tuple[dict[str, Any], str]]:
+    """Tag some new papers and render their pages: front matter and text (run in worker processes).
+
+    `shared` holds the topic matcher, the day the pages are added, and every
+    (paper, hidden) job; `span` says which of the jobs to do.
+    """
+    matcher, added, jobs = shared
+    env = _shared_environment()
+    return [render_new_paper(env, tag_paper(jobs[i][0], matcher), added, jobs[i][1]) for i in span]
 
 
 def safe_to_reserialise(page: Page) -> bool:
