@@ -224,7 +224,11 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
         others = [p for p in site.rglob("index.html") if "/papers/" not in str(p)]
         row["largest_other_kb"] = max(p.stat().st_size for p in others) / 1e3
         index = site / "search/search_index.json"
-        row["index_kb_per_paper"] = index.stat().st_size / 1e3 / max(len(pages), 1) if index.exists() else 0.0
+        # Material's index, or Pagefind's (all its files; a search fetches a few of them).
+        size = index.stat().st_size if index.exists() else sum(
+            p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
+        row["search"] = "Material" if index.exists() else "Pagefind"
+        row["index_kb_per_paper"] = size / 1e3 / max(len(pages), 1)
     return row
 
 
@@ -253,7 +257,7 @@ def main() -> None:
                   f"{cold[0] / secs:.0%}")  # type: ignore[index]
             print(f"  site {row['site_mb']:.1f} MB, largest paper page {row['largest_paper_kb']:.1f} KB, "
                   f"largest other page {row['largest_other_kb']:.1f} KB, "
-                  f"search index {row['index_kb_per_paper']:.2f} KB per paper")
+                  f"search index ({row['search']}) {row['index_kb_per_paper']:.2f} KB per paper")
 
 
 if __name__ == "__main__":

@@ -189,7 +189,6 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     report.extend(problems)
     with stages.stage("parse"):
         records, problems = parse_sources(files, config.format)
-        _keep_out_of_gc()
     report.extend(problems)
     with stages.stage("read pages"):
         topics, problems = load_topics(config.topics, display_path(config.topics, base))
@@ -197,6 +196,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         papers_dir = config.content / PAPERS
         pages, broken, problems = read_pages(papers_dir, base)
         report.extend(problems)
+        _keep_out_of_gc()  # the records and pages live through most of the build
     result.records, result.files, result.topics = len(records), len(files), len(topics)
 
     # 2. Dedupe the incoming records, obeying the curator's distinct_from.
@@ -216,6 +216,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         # The registry remembers every record's page, also of pages that do not parse now.
         kept = {k: s for k, s in registry.items() if s in broken}
         memory = {REGISTRY: registry_text({slug: meta for slug, (meta, _) in final.items()}, kept)}
+        _keep_out_of_gc()
     # What is left is in `final` and `out`: at 100,000 papers the records, the pages'
     # texts and the dedupe result would otherwise stay in memory to the end.
     del records, deduped, papers, pages
