@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from . import yamltext
 from .models import Diagnostic, SourceRef, display_path
 from .parallel import parallel_map
 from .text import normalize_title
@@ -124,7 +125,8 @@ def parse_page(path: Path, text: str, display: str) -> tuple[Page | None, Diagno
         )
     (start, end), body_start = spans
     try:
-        meta = yaml.load(text[start:end], Loader=_Loader) or {}
+        front = text[start:end]
+        meta = yamltext.load(front) or yaml.load(front, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'

@@ -72,3 +72,44 @@ def test_titles_that_need_quotes_are_quoted() -> None:
 def test_unusual_text_goes_to_pyyaml(tmp_path: Path) -> None:
     meta = {"title": "line one\nline two\u2028", "note": "tab\there"}
     assert yamltext.dump(meta) == pyyaml(meta)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_META)
+def test_what_load_reads_is_what_pyyaml_reads(meta: dict[str, Any]) -> None:
+    text = yamltext.dump(meta)
+    fast = yamltext.load(text)
+    if fast is not None:
+        assert fast == yaml.safe_load(text)
+        assert [type(v) for v in fast.values()] == [type(v) for v in yaml.safe_load(text).values()]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from(list("ab:- '\n#[]{}019yn.\t\"")), max_size=60))
+def test_load_reads_any_text_as_pyyaml_does_or_declines(text: str) -> None:
+    fast = yamltext.load(text)
+    if fast is not None:
+        assert fast == yaml.safe_load(text)
+
+
+def test_load_reads_the_shipped_pages_as_pyyaml_does() -> None:
+    from sitegen.pages import _front_matter_span
+
+    pages = sorted((REPO / "content/papers").glob("*.md"))
+    fast = 0
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        spans = _front_matter_span(text)
+        assert spans is not None
+        front = text[spans[0][0]:spans[0][1]]
+        read = yamltext.load(front)
+        if read is not None:
+            assert read == yaml.safe_load(front), path
+            fast += 1
+    assert fast > 0.9 * len(pages)
+    # A curator's comment, flow style or odd spacing: PyYAML reads those.
+    assert yamltext.load("title: x  # mine\n") is None
+    assert yamltext.load("tags: [a, b]\n") is None
+    assert yamltext.load("title:  x\n") is None
+    assert yamltext.load("year: 2017\nadded: 2026-01-01\nhidden: true\ntags:\n- a\n") == {
+        "year": 2017, "added": dt.date(2026, 1, 1), "hidden": True, "tags": ["a"]}
