@@ -12,7 +12,6 @@ import datetime as dt
 import gc
 import os
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ from .exports import render_exports
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, read_pages, source_ref, tag_names
-from .parallel import background, chunks, map_shared
+from .parallel import Standby, chunks, map_shared
 from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
 from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
-from .related import RELATED, cached_related, related_file, related_key
+from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key
 from .render import environment, render_range, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
@@ -172,7 +171,10 @@ def build(config: Config, force: bool = False, stages: Stages | None = None) -> 
                              skipped=max(figure("outputs"), 1))
         result.report.extend(replay(last))
         return result
-    result = _build(config, files, problems, stages)
+    # Related papers are computed in a helper process, forked now while the build is small:
+    # it imports scikit-learn while sources are read, and gets its job once the papers are known.
+    with Standby(prepare, related_file) as helper:
+        result = _build(config, files, problems, stages, helper)
     with stages.stage("fingerprint"):
         state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
         write_pages(config.content, {STATE: state})
@@ -180,7 +182,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None) -> 
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
-           stages: Stages) -> BuildResult:
+           stages: Stages, helper: Standby[RelatedJob, str]) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
@@ -227,12 +229,12 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
                  if meta.get("hidden") is not True and slug not in overrides.alias]
         del final  # every later stage works from the views (the front matter was 200 MB at 100,000)
         result.papers = len(views)
-        # Related papers need only the views: on a second core, while the rest is rendered and written.
+        # Related papers need only the views: on the second core, while the rest is rendered and written.
         slugs, titles = [v.slug for v in views], [v.title for v in views]
         texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
         key = related_key(slugs, titles, texts)
         cached = cached_related(config.content, key)
-        related = (background(partial(related_file, key, slugs, titles, texts)) if cached is None
+        related = (helper.submit((key, slugs, titles, texts)) if cached is None
                    else lambda text=cached: text)
         del texts
         names = {t.name for t in topics}

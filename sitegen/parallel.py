@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from itertools import pairwise
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from .models import SitegenError
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 MIN_ITEMS = 2  # fewer pieces than this are not worth a process pool
 MIN_WORK = 2000  # nor is less work than this (in the caller's units: records, pages)
@@ -80,49 +83,90 @@ def chunks(count: int, pieces: int | None = None) -> list[range]:
     return [range(lo, hi) for lo, hi in pairwise(bounds) if hi > lo]
 
 
-def background(func: Callable[[], R]) -> Callable[[], R]:
-    """Start func in a forked process now; the function returned waits for its result.
+class Standby(Generic[A, R]):
+    """A process forked now, that prepares (imports a library) and then waits for one job.
 
-    For work that no later stage needs until the end (related papers), so it
-    runs on the second core while the build goes on. func's result and any
-    exception it raises come back pickled. Without fork or a second core, func
-    runs when the result is asked for.
+    For work no later stage needs until the end (related papers): the helper
+    is forked while the build is still small, so it shares little memory with
+    it, prepares on the second core while the build reads its input, and is
+    handed its job, pickled, when the job is known. The result, or the
+    exception the job raised, comes back pickled. Without fork or a second
+    core, the job runs here when its result is asked for. Use it as a context
+    manager: leaving the block ends a helper that got no job.
     """
-    if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return func
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
 
-    def run() -> None:
-        try:
-            outcome: tuple[bool, object] = (True, func())
-        except BaseException as exc:  # handed to the parent, which raises it
-            outcome = (False, exc)
-        try:
-            writer.send(outcome)
-        except OSError:  # the parent is gone (killed): nobody to tell
-            pass
-        except Exception as exc:  # an exception that does not pickle
-            writer.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
+    def __init__(self, prepare: Callable[[], object], work: Callable[[A], R]) -> None:
+        self.work = work
+        self.process: Any = None
+        if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        jobs_read, self.jobs = context.Pipe(duplex=False)  # (receiving end, sending end)
+        self.results, results_write = context.Pipe(duplex=False)
+        self.process = context.Process(target=_serve, args=(prepare, work, jobs_read, results_write),
+                                       daemon=True)
+        gc.freeze()  # see parallel_map
+        self.process.start()
+        jobs_read.close()  # the helper's ends, not this process's
+        results_write.close()
 
-    process = context.Process(target=run, daemon=True)
-    gc.freeze()  # see parallel_map
-    process.start()
-    writer.close()
+    def __enter__(self) -> Standby[A, R]:
+        return self
 
-    def result() -> R:
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()  # no job came (or the build failed): it has nothing to finish
+        if self.process is not None:
+            self.process.join()
+
+    def submit(self, job: A) -> Callable[[], R]:
+        """Hand the helper its job; the function returned waits for the result."""
+        if self.process is None:
+            return partial(self.work, job)
+        self.jobs.send(job)
+        self.jobs.close()
+        return self._result
+
+    def _result(self) -> R:
         try:
-            ok, value = reader.recv()
+            ok, value = self.results.recv()
         except EOFError:
-            process.join()
-            raise SitegenError(f"a worker process ended without a result (exit code {process.exitcode}); "
-                               "was it out of memory? SITEGEN_JOBS=1 builds in one process") from None
+            self.process.join()
+            raise SitegenError(f"a worker process ended without a result (exit code {self.process.exitcode});"
+                               " was it out of memory? SITEGEN_JOBS=1 builds in one process") from None
         finally:
-            reader.close()
-        process.join()
+            self.results.close()
+        self.process.join()
         if not ok:
             raise value
         returned: R = value
         return returned
 
-    return result
+
+def _receive(jobs: Any, received: list[object]) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        received.append(jobs.recv())
+
+
+def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any) -> None:
+    """The helper process of a Standby: prepare, wait for the job, send back what came of it."""
+    # The job is received while preparing, so that the build never waits for the pipe to drain.
+    received: list[object] = []
+    receiver = threading.Thread(target=_receive, args=(jobs, received), daemon=True)
+    receiver.start()
+    with contextlib.suppress(Exception):
+        prepare()  # a failure shows again, with its message, when the job runs
+    receiver.join()
+    if not received:  # the build ended (or died) without a job for us
+        return
+    job = received[0]
+    try:
+        outcome: tuple[bool, object] = (True, work(job))
+    except BaseException as exc:  # handed to the parent, which raises it
+        outcome = (False, exc)
+    try:
+        results.send(outcome)
+    except OSError:  # the parent is gone (killed): nobody to tell
+        pass
+    except Exception as exc:  # an exception that does not pickle
+        results.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))

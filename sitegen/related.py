@@ -133,8 +133,18 @@ def cached_related(content: Path, key: str) -> str | None:
     return None
 
 
-def related_file(key: str, slugs: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> str:
+def prepare() -> None:
+    """Import scikit-learn ahead of the job (about a second): a Standby helper does it first."""
+    import sklearn.feature_extraction.text  # noqa: F401
+
+
+# The key (related_key), the slugs, the titles and the texts of the papers.
+RelatedJob = tuple[str, Sequence[str], Sequence[str], Sequence[str]]
+
+
+def related_file(job: RelatedJob) -> str:
     """The data file the MkDocs plugin reads: slugs and titles once, related papers as indexes."""
+    key, slugs, titles, texts = job
     data = {"version": 1, "key": key, "slugs": list(slugs), "titles": list(titles),
             "related": related_papers(texts)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -156,33 +156,46 @@ def test_terminal_status_line_starts_no_thread() -> None:
     assert list(stages.timings) == ["parse"]
 
 
-def _fail() -> None:
+def _with_shared(shared: list[int], span: range) -> int:
+    return sum(shared[i] for i in span)
+
+
+def _pid(_: object) -> int:
+    import os
+
+    return os.getpid()
+
+
+def _fail(_: object) -> None:
     raise ValueError("broken in the worker")
 
 
-def _die() -> None:
+def _die(_: object) -> None:
     import os
 
     os._exit(3)
 
 
-def _with_shared(shared: list[int], span: range) -> int:
-    return sum(shared[i] for i in span)
-
-
-def test_background_returns_results_and_raises_errors_of_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standby_helper_returns_results_and_raises_errors_of_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     from sitegen.models import SitegenError
 
     monkeypatch.setenv("SITEGEN_JOBS", "2")
-    assert parallel.background(lambda: os.getpid())() != os.getpid()  # it ran in another process
-    with pytest.raises(ValueError, match="broken in the worker"):
-        parallel.background(_fail)()
-    with pytest.raises(SitegenError, match="exit code 3"):
-        parallel.background(_die)()
+    prepared: list[int] = []
+    with parallel.Standby(lambda: prepared.append(1), _pid) as helper:
+        assert helper.submit(None)() != os.getpid()  # it ran in another process
+    assert prepared == []  # ... and prepared there too
+    with parallel.Standby(lambda: None, _fail) as helper, pytest.raises(ValueError, match="broken in"):
+        helper.submit(None)()
+    with parallel.Standby(lambda: None, _die) as helper, pytest.raises(SitegenError, match="exit code 3"):
+        helper.submit(None)()
+    with parallel.Standby(lambda: None, _pid) as helper:
+        pass  # no job: leaving the block ends the helper
+    assert not helper.process.is_alive()
     monkeypatch.setenv("SITEGEN_JOBS", "1")
-    assert parallel.background(lambda: os.getpid())() == os.getpid()  # one core: in this process
+    with parallel.Standby(lambda: None, _pid) as helper:
+        assert helper.submit(None)() == os.getpid()  # one core: in this process
 
 
 def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPatch) -> None:
