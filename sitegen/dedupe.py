@@ -296,7 +296,7 @@ def candidate_array(items: Sequence[Evidence]) -> Any:
     def rarest(ws: list[str], n: int) -> list[str]:
         if all(w in rank for w in ws):
             return sorted(set(ws), key=rank.__getitem__)[:n]
-        return sorted(set(ws), key=lambda w: (frequency[w], w))[:n]  # words no title had (none, so far)
+        return sorted(set(ws), key=lambda w: (frequency[w], w))[:n]  # a word no whole title has
 
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, (e, ws) in enumerate(zip(items, words, strict=True)):

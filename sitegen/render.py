@@ -79,7 +79,8 @@ def paper_front_matter(paper: Paper, added: dt.date, hidden: bool = False) -> di
 
 def page_text(meta: dict[str, Any], body: str) -> str:
     """A page file as python-frontmatter writes it (front matter, blank line, body), newline-ended."""
-    return f"---\n{yamltext.dump(meta)}\n---\n\n{body.strip(chr(10))}".rstrip() + "\n"
+    content = body.strip("\n")
+    return f"---\n{yamltext.dump(meta)}\n---\n\n{content}".rstrip() + "\n"
 
 
 def render_new_paper(

@@ -45,31 +45,37 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The small project's site, built and served on localhost; yields its base URL."""
-    root = tmp_path_factory.mktemp("browser")
-    make_project(root, [FIXTURES / "small.txt"])
-    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
-    (root / "sources/more.jsonl").write_text(json.dumps({
-        "title": "Oriented Object Detection in Aerial Images with Rotated Boxes", "year": 2023,
-        "authors": ["Ann Smith", "Bo Chen"], "code": "https://github.com/example/oriented",
-        "abstract": "Detecting rotated objects in aerial images needs oriented bounding boxes; our detector "
-                    "predicts them directly and improves mAP on DOTA.",
-    }) + "\n", encoding="utf-8")
-    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
-    build(load_config(root))
-    built = mkdocs_build(root)
-    assert built.returncode == 0, built.stderr
-    url, server = serve(root / "site")
-    yield url
-    server.shutdown()
-
-
 def serve(folder: Path) -> tuple[str, ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+def built_site(root: Path, record: dict[str, Any], search: str = "") -> tuple[str, ThreadingHTTPServer]:
+    """The small project plus one JSON Lines record, built, and served on localhost: its URL and server."""
+    make_project(root, [FIXTURES / "small.txt"])
+    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    (root / "sources/more.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    if search:
+        set_search(root, f"      search: {search}\n")
+    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
+    build(load_config(root))
+    built = mkdocs_build(root)
+    assert built.returncode == 0, built.stderr
+    return serve(root / "site")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The small project's site, built and served on localhost; yields its base URL."""
+    url, server = built_site(tmp_path_factory.mktemp("browser"), {
+        "title": "Oriented Object Detection in Aerial Images with Rotated Boxes", "year": 2023,
+        "authors": ["Ann Smith", "Bo Chen"], "code": "https://github.com/example/oriented",
+        "abstract": "Detecting rotated objects in aerial images needs oriented bounding boxes; our detector "
+                    "predicts them directly and improves mAP on DOTA.",
+    })
+    yield url
+    server.shutdown()
 
 
 HOSTILE = "Segmentation <img src=x onerror=alert(1)> of <svg onload=alert(2)> clouds"
@@ -78,19 +84,10 @@ HOSTILE = "Segmentation <img src=x onerror=alert(1)> of <svg onload=alert(2)> cl
 @pytest.fixture(scope="module")
 def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The small project with a hostile title, searched with Pagefind (as large lists are)."""
-    root = tmp_path_factory.mktemp("pagefind")
-    make_project(root, [FIXTURES / "small.txt"])
-    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
-    (root / "sources/hostile.jsonl").write_text(json.dumps({
+    url, server = built_site(tmp_path_factory.mktemp("pagefind"), {
         "title": HOSTILE, "abstract": "Clouds <script>alert(3)</script> segmented from satellite images by "
                                       "a model that needs no labels at all, evaluated on three datasets.",
-    }) + "\n", encoding="utf-8")
-    set_search(root, "      search: pagefind\n")
-    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
-    build(load_config(root))
-    built = mkdocs_build(root)
-    assert built.returncode == 0, built.stderr
-    url, server = serve(root / "site")
+    }, search="pagefind")
     yield url
     server.shutdown()
 
