@@ -39,6 +39,17 @@ _MODE = _file_mode()
 _TEMP = re.compile(r"^\..+\.(\d+|[a-z0-9_]{8})\.tmp$")
 
 
+def _open_temporary(path: str) -> tuple[str, int]:
+    """Create the temporary file that will replace `path` (and its folder if need be): name, descriptor."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+
+
 def atomic_write(path: Path | str, data: str | bytes) -> None:
     """Write through a temporary file and a rename, so a reader never sees half a page.
 
@@ -49,13 +60,7 @@ def atomic_write(path: Path | str, data: str | bytes) -> None:
     strings here: pathlib's objects cost more than the system calls at 80,000 pages.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    folder, name = os.path.split(os.fspath(path))
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
-    except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+    tmp, fd = _open_temporary(os.fspath(path))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
@@ -118,15 +123,10 @@ def _write_stream(path: str, pieces: Iterable[str]) -> str:
         current, existed = None, False
     except OSError:
         current, existed = None, True
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     same = current is not None
+    tmp = ""
     try:
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
-        except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _MODE)
+        tmp, fd = _open_temporary(path)
         with os.fdopen(fd, "wb") as handle:
             for piece in pieces:
                 data = piece.encode("utf-8")
@@ -137,13 +137,12 @@ def _write_stream(path: str, pieces: Iterable[str]) -> str:
             os.unlink(tmp)
             return "unchanged"
         os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise SitegenError(f"{path}: cannot write: {exc.strerror}") from exc
         raise
     finally:
         if current is not None:
