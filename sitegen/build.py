@@ -267,6 +267,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
             break
         with stages.stage("write"):
             result.stats.add(write_pages(config.content, batch))
+        del batch  # so that only one format's pieces are alive while the next is rendered
     with stages.stage("related"):  # what is left of it: waiting for the second core
         memory[RELATED] = related()
     with stages.stage("write"):

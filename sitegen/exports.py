@@ -160,3 +160,4 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
     for fmt, rendered in pickers:
         pick = rendered()
         yield {export_paths(topic)[fmt]: partial(pick, rows) for topic, rows in groups}
+        del pick  # this format's pieces go before the next format's are rendered

@@ -141,7 +141,6 @@ class Matcher:
         self.exact: dict[tuple[str, ...], set[int]] = {}
         # Terms ending in "*": the words before the last, then (last-word prefix, topic).
         self.prefixed: dict[tuple[str, ...], list[tuple[str, int]]] = {}
-        self.firsts: set[str] = set()
         self.stems: set[tuple[str, ...]] = set()  # word sequences that begin a longer term
         self.longest = 1
         for i, topic in enumerate(topics):
@@ -154,7 +153,6 @@ class Matcher:
                 else:
                     self.exact.setdefault(words, set()).add(i)
                 if len(words) > 1:
-                    self.firsts.add(words[0])
                     self.stems.update(words[:k] for k in range(1, len(words)))
                 self.longest = max(self.longest, len(words))
         # How longer terms start: their first two words, or (for "self supervis*") the first word
@@ -187,10 +185,10 @@ class Matcher:
         pairs = list(pairwise(words))
         if self.pairs.isdisjoint(pairs) and self.prefix_firsts.isdisjoint(words):
             return hits
-        exact, prefixed, stems, starts, firsts = (self.exact, self.prefixed, self.stems, self.pairs,
-                                                  self.prefix_firsts)
+        exact, prefixed, stems, starts, prefix_firsts = (self.exact, self.prefixed, self.stems,
+                                                         self.pairs, self.prefix_firsts)
         for start, pair in enumerate(pairs):
-            if pair not in starts and pair[0] not in firsts:
+            if pair not in starts and pair[0] not in prefix_firsts:
                 continue
             for n in range(2, self.longest + 1):
                 gram = words[start:start + n]
