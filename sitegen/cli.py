@@ -1,4 +1,4 @@
-"""Command line: ``sitegen build``, ``dedupe``, ``retag``, ``check`` and ``search``."""
+"""Command line: ``sitegen build``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
 
 from __future__ import annotations
 
@@ -228,3 +228,79 @@ def search_command(query: tuple[str, ...], project: Path | None, content: str | 
     for hit in hits:
         click.echo(hit.title)
         click.echo(f"  {', '.join(hit.topics) or 'no topic'} · {hit.path}")
+
+
+@main.command("enrich")
+@_project_options
+@click.option("--dry-run", is_flag=True, help="Look papers up and report, but write nothing.")
+@click.option("--limit", type=click.IntRange(1), default=None, metavar="N", help="Look up at most N papers.")
+@click.option("--delay", type=click.FloatRange(0), default=None, metavar="SECONDS",
+              help="Pause between requests [default: 1 for the Papers API, 3 for arXiv, as it asks].")
+@click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, metavar="SECONDS",
+              help="Give up on a request after this long (it is then retried).")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Papers API server [default: $HF_ENDPOINT, else https://huggingface.co].")
+@click.option("--arxiv/--no-arxiv", "use_arxiv", default=True, show_default=True,
+              help="Ask arXiv's API about papers the Papers API does not hold.")
+@click.option("--arxiv-endpoint", metavar="URL", envvar="SITEGEN_ARXIV_ENDPOINT", default=None,
+              help="arXiv API query URL [default: $SITEGEN_ARXIV_ENDPOINT, else "
+                   "https://export.arxiv.org/api/query].")
+@click.option("--recheck", is_flag=True, help="Ask again about papers an earlier run did not find.")
+def enrich_command(project: Path | None, content: str | None, verbose: bool, dry_run: bool,
+                   limit: int | None, delay: float | None, timeout: float, endpoint: str | None,
+                   use_arxiv: bool, arxiv_endpoint: str | None, recheck: bool) -> None:
+    """Find arXiv ids, authors and dates of papers that have no arXiv id or DOI.
+
+    Each such paper is looked up by its title in the Hugging Face Papers API
+    (with huggingface_hub, which honours HF_ENDPOINT and HF_TOKEN), then in
+    arXiv's API. A candidate is taken only when both its title and its
+    abstract agree with the page's, as the dedupe stage decides.
+
+    What is found is written as a source file, sources/enriched/papers-api.jsonl,
+    which the next `sitegen build` merges into the pages (filling only keys a
+    page lacks). Papers found once are never asked about again; a run that is
+    interrupted keeps what it found, and the next run goes on from there.
+    """
+    from .enrich.clients import ArxivApi, PapersApi, Policy
+    from .enrich.run import enrich, report
+
+    with _errors(verbose):
+        config = _config(project, content)
+        hf_policy = Policy(delay=1.0 if delay is None else delay, timeout=timeout)
+        services: list[Any] = [PapersApi(endpoint, hf_policy)]
+        policies = [hf_policy]
+        if use_arxiv:
+            arxiv_policy = Policy(delay=3.0 if delay is None else delay, timeout=timeout)
+            services.append(ArxivApi(arxiv_endpoint, arxiv_policy))
+            policies.append(arxiv_policy)
+        with _progress(sys.stderr.isatty()) as progress:
+            result = enrich(config, services, dry_run=dry_run, limit=limit, recheck=recheck,
+                            requests=lambda: sum(p.requests for p in policies), progress=progress)
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    if result.unreachable and not any(o.verdict or o.error for o in result.outcomes):
+        click.echo(f"sitegen enrich: error: {result.unreachable}; nothing changed", err=True)
+        sys.exit(1)
+    for line in report(result, dry_run=dry_run):
+        click.echo(line)
+    if result.unreachable:
+        click.echo(f"sitegen enrich: error: {result.unreachable}; stopped, results so far kept", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on a terminal; nothing in logs."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("looking up"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.description}"), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(number: int, total: int, title: str) -> None:
+            bar.update(task, completed=number - 1, total=total, description=title[:40])
+
+        yield update

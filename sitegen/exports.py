@@ -17,8 +17,15 @@ from .write import Output
 
 EXPORTS = "exports"
 FORMATS = ("json", "csv", "bib")
-_CSV_FIELDS = ("title", "authors", "year", "venue", "arxiv", "doi", "topics", "code", "added", "page",
+_CSV_FIELDS = ("title", "authors", "year", "venue", "arxiv", "doi", "url", "topics", "code", "added", "page",
                "abstract")
+
+
+def paper_url(paper: PaperView) -> str | None:
+    """Where the paper itself is read: its arXiv page, else its DOI's."""
+    if paper.arxiv:
+        return f"https://arxiv.org/abs/{paper.arxiv}"
+    return f"https://doi.org/{paper.doi}" if paper.doi else None
 
 
 def export_paths(topic: Topic | None = None) -> dict[str, str]:
@@ -35,6 +42,7 @@ def _record(paper: PaperView) -> dict[str, Any]:
         "venue": paper.venue,
         "arxiv": paper.arxiv,
         "doi": paper.doi,
+        "url": paper_url(paper),
         "topics": list(paper.tags),
         "code": paper.code,
         "added": paper.added,
@@ -98,8 +106,10 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
             fields.append(("journal", _bib_value(paper.venue)))
         if paper.doi:
             fields.append(("doi", _bib_value(paper.doi)))
-        if paper.arxiv:
-            fields += [("eprint", _bib_value(paper.arxiv)), ("archiveprefix", "arXiv")]
+        if paper.arxiv:  # as arXiv's own BibTeX has it
+            fields += [("eprint", _bib_value(paper.arxiv)), ("archivePrefix", "arXiv")]
+        if url := paper_url(paper):
+            fields.append(("url", _bib_value(url)))
         if paper.tags:
             fields.append(("keywords", _bib_value(", ".join(paper.tags))))
         if paper.abstract:
