@@ -76,6 +76,12 @@ def test_seed_site_builds_strict_with_614_small_paper_pages(seed_project: Path) 
     assert 'href="https://github.com/weiliu89/caffe/tree/ssd"' in paper
     assert 'class="md-tag" href="../../topics/object-detection/"' in paper
     assert "Where this paper was found" in paper
+    # With no network and no enrichment, every paper still opens: its arXiv page, else search links.
+    for page in papers:
+        html = page.read_text(encoding="utf-8")
+        assert "https://arxiv.org/abs/" in html or (
+            "https://huggingface.co/papers?q=" in html and "https://scholar.google.com/scholar?q=" in html
+            and "https://arxiv.org/search/?searchtype=title" in html), page
 
 
 def test_hostile_titles_and_abstracts_never_become_live_html(project: Path) -> None:
