@@ -203,7 +203,6 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
     """Measure one corpus size."""
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "overrides", root / "overrides")
     (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
                                          encoding="utf-8")
     corpus(size, root / "sources")

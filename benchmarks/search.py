@@ -48,7 +48,6 @@ def build_site(root: Path, size: int, search: str) -> tuple[float, float, int]:
     """sitegen build and mkdocs build: their seconds, and the number of paper pages."""
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(scale.REPO / name, root / name)
-    shutil.copytree(scale.REPO / "overrides", root / "overrides")
     config = (root / "mkdocs.yml").read_text(encoding="utf-8")
     config = config.replace("  - sitegen\n", f"  - sitegen:\n      search: {search}\n")
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
@@ -116,7 +115,7 @@ def main() -> None:
             sitegen = mkdocs = 0.0
             papers = len(list((site / "papers").glob("*/index.html")))
             # The scripts may have changed since: measure the current ones.
-            shutil.copytree(scale.REPO / "overrides/assets", site / "assets", dirs_exist_ok=True)
+            shutil.copytree(scale.REPO / "sitegen/theme/assets", site / "assets", dirs_exist_ok=True)
         else:
             root.mkdir(parents=True, exist_ok=True)
             sitegen, mkdocs, papers = build_site(root, args.size, args.search)

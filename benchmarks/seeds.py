@@ -40,8 +40,7 @@ def main() -> None:
         root = Path(tmp)
         for name in ("pyproject.toml", "mkdocs.yml", "topics.yml"):
             shutil.copy(REPO / name, root / name)
-        for name in ("sources", "overrides"):
-            shutil.copytree(REPO / name, root / name)
+        shutil.copytree(REPO / "sources", root / "sources")
         sitegen = [str(BIN / "sitegen"), "build"]
 
         cold, cold_mb = timed(sitegen, root)

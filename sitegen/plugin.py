@@ -1,4 +1,12 @@
-"""The ``sitegen`` MkDocs plugin: keeps untrusted titles inert, links tags to topics, picks the search.
+"""The ``sitegen`` MkDocs plugin: lays pages out, keeps untrusted titles inert, picks the search.
+
+Layouts: the paper layout, ``main.html`` and the reading-list scripts and
+stylesheet ship inside the package (``sitegen/theme/``). The plugin puts that
+folder on the theme's search path, after the project's own ``custom_dir``
+and before Material's templates, so a project needs no copy of them, gets
+new layouts with every upgrade, and still overrides any one file by putting
+its own in ``custom_dir``. MkDocs copies the assets from there as it copies
+a theme's.
 
 MkDocs and Material put a page's front-matter ``title`` into ``<title>``, the
 header, the ``<h1>``, the search index and the tag listings without escaping
@@ -29,6 +37,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
+from .layouts import THEME
 from .pages import slug_of
 from .related import RELATED
 
@@ -69,7 +78,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.pagefind = False
 
     def on_config(self, config: Any) -> Any:
-        """Choose the search engine; with Pagefind, Material's search builds no index."""
+        """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
+        add_layouts(config["theme"])
         papers = count_papers(Path(config["docs_dir"]))
         self.pagefind = uses_pagefind(self.config.search, papers, self.config.pagefind_from)
         if self.pagefind:
@@ -141,6 +151,15 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             run_pagefind(Path(config["site_dir"]))
         else:
             compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
+
+
+def add_layouts(theme: Any) -> None:
+    """Put sitegen's templates and assets on the theme's path: after custom_dir, before the theme's own."""
+    folder = str(THEME)
+    if folder in theme.dirs:  # `mkdocs serve` loads the configuration again on every rebuild
+        return
+    custom = theme.custom_dir
+    theme.dirs.insert(theme.dirs.index(custom) + 1 if custom in theme.dirs else 0, folder)
 
 
 def run_pagefind(site_dir: Path) -> None:

@@ -16,7 +16,6 @@ def make_project(root: Path, sources: list[Path] | None = None) -> Path:
     """Copy the site configuration into root and put the given dumps in root/sources."""
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "overrides", root / "overrides")
     (root / "sources").mkdir()
     for source in sources or []:
         shutil.copy(source, root / "sources" / source.name)

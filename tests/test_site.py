@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
+from sitegen.layouts import THEME
 
 LONG = "We evaluate the method on segmentation benchmarks and report strong results. " * 6
 
@@ -135,6 +136,11 @@ def test_seed_site_builds_with_zensical_when_installed(seed_project: Path) -> No
         pytest.skip("Zensical is not installed (pip install zensical)")
     result = CliRunner().invoke(main, ["build", "--project", str(seed_project)])
     assert result.exit_code == 0, result.output
+    # Zensical runs no MkDocs plugin, so sitegen's layouts are named as the theme's custom_dir.
+    config = seed_project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    custom = f"  name: material\n  custom_dir: {json.dumps(str(THEME))}\n"
+    config.write_text(text.replace("  name: material\n", custom, 1), encoding="utf-8")
     built = subprocess.run([zensical, "build"], cwd=seed_project, capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stdout + built.stderr
     site = seed_project / "site"
