@@ -16,6 +16,7 @@ from .build import build, review
 from .check import check_content
 from .config import Config, ConfigError, find_project, load_config
 from .formats import FORMATS
+from .layouts import check_layouts
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
 from .progress import live_stages
@@ -187,6 +188,9 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
 def check_command(project: Path | None, content: str | None, verbose: bool, strict: bool) -> None:
     """Validate the content folder: front matter, tags, duplicates, links, abstracts.
 
+    Also warns about layouts the project overrides (the theme's custom_dir in
+    mkdocs.yml) that are older than the ones this sitegen ships.
+
     Exits with status 1 when an error is found (with --strict, any problem).
     Writes nothing.
     """
@@ -194,6 +198,7 @@ def check_command(project: Path | None, content: str | None, verbose: bool, stri
         config = _config(project, content)
         topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
         problems += check_content(config.content, topics, config.root)
+        problems += check_layouts(config.root)
     _print(problems)
     errors = sum(1 for p in problems if p.level == "error")
     warnings = len(problems) - errors

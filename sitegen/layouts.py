@@ -55,7 +55,7 @@ _MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, 
 
 
 def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*:", text, re.MULTILINE)
+    match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.MULTILINE)  # a top-level key
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

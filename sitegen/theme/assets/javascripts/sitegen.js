@@ -1,3 +1,4 @@
+// sitegen-template: assets/javascripts/sitegen.js v1 (raise the version whenever this file changes)
 /*
  * sitegen: reading state (read / starred, kept in this browser's local storage)
  * and sorting and filtering of topic pages. Progressive enhancement: without

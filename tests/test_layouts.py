@@ -1,0 +1,115 @@
+"""The packaged layouts: on the theme's path, overridable file by file, versioned for `sitegen check`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.cli import main
+from sitegen.layouts import THEME, check_layouts, packaged_layouts, template_version
+
+from .test_site import mkdocs_build
+
+# What each packaged file held at its version. A file changed without raising its version would
+# leave projects that override it unwarned: raise `sitegen-template: NAME vN` and record the new digest.
+RELEASED = {
+    "assets/javascripts/sitegen-search.js": (1, "c7a84bb1cf59"),
+    "assets/javascripts/sitegen.js": (1, "469b9b387306"),
+    "assets/stylesheets/sitegen.css": (1, "f4706a467f72"),
+    "main.html": (1, "1f21cb801685"),
+    "paper.html": (1, "45255aa92f30"),
+}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:12]
+
+
+def test_every_packaged_file_carries_the_version_of_its_content() -> None:
+    found = {layout.path: layout.version for layout in packaged_layouts()}
+    assert sorted(found) == sorted(RELEASED)
+    for name, (version, known) in RELEASED.items():
+        now = digest(THEME / name)
+        assert (found[name], now) == (version, known), (
+            f"sitegen/theme/{name} changed: raise its `sitegen-template: {name} v{found[name]}` comment "
+            f"(v{version} was {known!r}) and record the new version with {now!r} in RELEASED")
+        assert f"sitegen-template: {name} v{found[name]}" in (THEME / name).read_text(encoding="utf-8")
+
+
+def test_template_version_reads_the_comment() -> None:
+    assert template_version("{#- sitegen-template: paper.html v12 -#}\n<p>") == 12
+    assert template_version("/* sitegen-template: assets/stylesheets/sitegen.css v3 */") == 3
+    assert template_version("{% extends 'base.html' %}") is None
+
+
+def override(root: Path, name: str, text: str) -> None:
+    path = root / "overrides" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  name: material\n", "  name: material\n  custom_dir: overrides\n", 1), encoding="utf-8")
+
+
+def test_check_warns_about_overrides_older_than_the_packaged_layout(project: Path) -> None:
+    current = {layout.path: layout.version for layout in packaged_layouts()}
+    override(project, "paper.html", "{% extends 'main.html' %}")  # a copy from before versions
+    override(project, "main.html", f"{{# sitegen-template: main.html v{current['main.html']} #}}")
+    css = "assets/stylesheets/sitegen.css"
+    override(project, css, f"/* sitegen-template: {css} v{current[css] - 1} */")
+    override(project, "partials/footer.html", "<footer></footer>")  # Material's own: not sitegen's to judge
+    result = CliRunner().invoke(main, ["check", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "sitegen check: 0 errors, 2 warnings" in result.output
+    assert (f"overrides/paper.html: warning: overrides sitegen's paper.html (now v{current['paper.html']}) "
+            "with a copy of unknown version") in result.output
+    assert (f"overrides/{css}: warning: overrides sitegen's {css} v{current[css]} with a copy of "
+            f"v{current[css] - 1}: it misses what changed since") in result.output
+    assert f"hint: delete it to use sitegen's layout; or merge the changes of {THEME / css}" in result.output
+    assert "main.html" not in result.output.replace("sitegen-template: main.html", "")
+    strict = CliRunner().invoke(main, ["check", "--strict", "--project", str(project)])
+    assert strict.exit_code == 1
+
+
+def test_check_warns_about_a_copy_newer_than_this_sitegen(project: Path) -> None:
+    version = template_version((THEME / "paper.html").read_text(encoding="utf-8")) or 0
+    override(project, "paper.html", f"{{# sitegen-template: paper.html v{version + 1} #}}")
+    problems = check_layouts(project)
+    assert [(p.path, p.hint) for p in problems] == [
+        ("overrides/paper.html", "upgrade sitegen: pip install -U sitegen")]
+
+
+def test_check_warns_when_mkdocs_yml_lacks_the_plugin(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  - sitegen\n", ""), encoding="utf-8")
+    problems = check_layouts(project)
+    assert len(problems) == 1 and problems[0].message == "the sitegen plugin is not listed under `plugins`"
+    assert problems[0].line == next(i for i, line in enumerate(config.read_text().splitlines(), 1)
+                                    if line.startswith("plugins:"))
+
+
+def test_check_without_mkdocs_yml_says_nothing(tmp_path: Path) -> None:
+    assert check_layouts(tmp_path) == []
+
+
+@pytest.fixture
+def built_with_override(project: Path) -> Path:
+    mine = '{% block content %}<p id="mine">my layout</p>{{ page.content }}{% endblock %}'
+    override(project, "paper.html", '{% extends "main.html" %}\n' + mine)
+    result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    return project / "site"
+
+
+def test_a_projects_override_wins_file_by_file(built_with_override: Path) -> None:
+    paper = next((built_with_override / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    assert '<p id="mine">my layout</p>' in paper and "sitegen-provenance" not in paper
+    assert "assets/stylesheets/sitegen.css" in paper  # main.html still comes from the package
+    for layout in packaged_layouts():
+        if layout.path.startswith("assets/"):
+            assert (built_with_override / layout.path).read_bytes() == (THEME / layout.path).read_bytes()
