@@ -44,6 +44,10 @@ class SourceFile:
     display: str
 
 
+# Notes kept beside the dumps in a sources folder (`sitegen new` writes one): not listings.
+NOT_SOURCES = frozenset({"readme", "readme.md"})
+
+
 def collect_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
     """List the files under the given files and folders, in a stable order."""
     files: list[SourceFile] = []
@@ -55,7 +59,8 @@ def collect_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile]
         elif root.is_dir():
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root)
-                if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                if (path.is_file() and not any(part.startswith(".") for part in rel.parts)
+                        and path.name.casefold() not in NOT_SOURCES):
                     files.append(SourceFile(path, rel.as_posix(), display_path(path, base)))
         else:
             problems.append(Diagnostic("error", shown, "no such file or folder"))
