@@ -1,8 +1,10 @@
-"""Command line: ``sitegen build``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
+"""Command line: ``sitegen new``, ``build``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -14,7 +16,7 @@ import click
 
 from .build import build, review
 from .check import check_content
-from .config import Config, ConfigError, find_project, load_config
+from .config import DEFAULTS, Config, ConfigError, find_project, load_config
 from .formats import FORMATS
 from .layouts import check_layouts
 from .models import Diagnostic, SitegenError, display_path
@@ -22,6 +24,7 @@ from .pages import read_pages
 from .progress import live_stages
 from .retag import plan_retag
 from .review import render_report, summary
+from .scaffold import is_empty, plan_project, write_project
 from .search import search
 from .tag import load_topics
 from .write import write_pages
@@ -309,3 +312,56 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int, str], None] | None]
             bar.update(task, completed=number - 1, total=total, description=title[:40])
 
         yield update
+
+
+def _interactive() -> bool:
+    """Whether to prompt: only when a person is at a terminal."""
+    return sys.stdin.isatty()
+
+
+def _default_title(folder: Path) -> str:
+    words = re.sub(r"[-_\s]+", " ", folder.resolve().name).strip()
+    return words[:1].upper() + words[1:] if words else "Reading list"
+
+
+@main.command("new")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The list's title (default: asked on a terminal, else from FOLDER's name).")
+@click.option("--description", help="One or two sentences for the home page (asked on a terminal).")
+@click.option("--with-seeds", is_flag=True, help="Add sitegen's five seed dumps to sources/, for a demo.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty; files that exist are still left as they are.")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
+def new_command(folder: Path, title: str | None, description: str | None, with_seeds: bool, force: bool,
+                verbose: bool) -> None:
+    """Start a reading list in FOLDER: configuration, sources/, content/ and a publishing workflow.
+
+    Writes pyproject.toml ([tool.sitegen] with the title and description),
+    mkdocs.yml, topics.yml (a taxonomy to start from), sources/ with a README
+    on what to put there, content/, requirements.txt, a README with the list's
+    two commands, .gitignore and the GitHub Pages workflow. The page layouts
+    come with sitegen itself, so upgrading sitegen updates them.
+
+    FOLDER must be empty or new; with --force the missing files are written
+    and every existing file is kept.
+    """
+    with _errors(verbose):
+        if not force and not is_empty(folder):
+            click.echo(f"sitegen: error: {folder} is not empty\n"
+                       "  hint: choose a new folder, or add --force to write only the files that are missing",
+                       err=True)
+            sys.exit(2)
+        default = _default_title(folder)
+        if title is None:
+            title = click.prompt("Title", default=default) if _interactive() else default
+        if description is None:
+            fallback = str(DEFAULTS["description"])
+            description = click.prompt("Description", default=fallback) if _interactive() else fallback
+        title, description = title.strip(), description.strip()
+        if not title or not description:
+            raise SitegenError("the title and the description must not be empty")
+        done = write_project(folder, plan_project(title, description, with_seeds))
+    for name in done.kept:
+        click.echo(f"kept {name} (exists)", err=True)
+    click.echo(f"sitegen new: {len(done.written)} files written in {folder}, {len(done.kept)} kept")
+    click.echo(f"next: cd {shlex.quote(str(folder))} && sitegen build && mkdocs serve")
