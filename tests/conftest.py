@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import site
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +51,67 @@ def seed_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "seeds"
     root.mkdir()
     return make_project(root, sorted(SEEDS.glob("*.txt")))
+
+
+# What a wheel of sitegen is built from: the package and the files its links point at.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "mkdocs.yml", "topics.yml", "sources", "sitegen")
+
+
+def run_checked(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a command; fail the test with its output when it fails."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{' '.join(command)}: {done.stdout}{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """sitegen's wheel built from this checkout, installed in a fresh venv outside it: its bin and env.
+
+    Built once a session, offline: the wheel without build isolation, the venv without pip (this
+    interpreter's pip installs into it) and with this environment's site-packages after its own,
+    so the dependencies are not installed again but sitegen comes from the wheel.
+    """
+    root = tmp_path_factory.mktemp("wheel")
+    source = root / "src"
+    source.mkdir()
+    for name in WHEEL_SOURCES:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(REPO / name, source / name)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env.update(NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1767225600", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    pip = [sys.executable, "-m", "pip"]
+    run_checked([*pip, "wheel", str(source), "--no-deps", "--no-build-isolation", "-q", "-w", str(root)],
+                root, env)
+    venv = root / "venv"
+    run_checked([sys.executable, "-m", "venv", "--without-pip", str(venv)], root, env)
+    python = venv / "bin/python"
+    site_dir = Path(run_checked([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                root, env).stdout.strip())
+    (site_dir / "test-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n",
+                                                    encoding="utf-8")
+    wheel = next(root.glob("sitegen-*.whl"))
+    run_checked([*pip, "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+                root, env)
+    where = run_checked([str(python), "-c", "import sitegen; print(sitegen.__file__)"], root, env).stdout
+    assert Path(where.strip()).is_relative_to(venv), where
+    return venv / "bin", env
+
+
+@pytest.fixture(scope="session")
+def generated_lists(wheel_venv: tuple[Path, dict[str, str]],
+                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Lists made and built with the installed wheel as a new user would, empty and with the seeds."""
+    bin_dir, env = wheel_venv
+    root = tmp_path_factory.mktemp("lists")
+    lists = {}
+    for name, extra in (("empty", []), ("seeds", ["--with-seeds"])):
+        folder = root / name
+        run_checked([str(bin_dir / "sitegen"), "new", str(folder), "--title", "My list", *extra], root, env)
+        run_checked([str(bin_dir / "sitegen"), "build"], folder, env)
+        run_checked([str(bin_dir / "python"), "-m", "mkdocs", "build", "--strict"], folder, env)
+        lists[name] = folder
+    return lists

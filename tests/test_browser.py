@@ -269,3 +269,73 @@ def test_pagefind_search_open_is_accessible(page: Any, pagefind_site: str) -> No
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+
+
+@pytest.fixture(scope="module")
+def new_lists(generated_lists: dict[str, Path]) -> Iterator[dict[str, str]]:
+    """The lists `sitegen new` made with the installed wheel (tests/test_wheel.py), served: their URLs."""
+    served = {name: serve(folder / "site") for name, folder in generated_lists.items()}
+    yield {name: url for name, (url, _) in served.items()}
+    for _, server in served.values():
+        server.shutdown()
+
+
+SSD = "papers/ssd-single-shot-multibox-detector/"
+
+
+@pytest.mark.wheel
+def test_a_new_list_goes_home_topic_paper_and_searches(page: Any, new_lists: dict[str, str]) -> None:
+    site = new_lists["seeds"]
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site)
+    page.locator("article").get_by_role("link", name="Object detection", exact=True).click()
+    page.wait_for_url(f"{site}topics/object-detection/")
+    page.locator("article a", has_text="SSD: Single Shot MultiBox Detector").first.click()
+    page.wait_for_url(f"{site}{SSD}")
+    assert page.locator("h1").first.inner_text().startswith("SSD: Single Shot MultiBox Detector")
+    assert page.locator("#where-it-was-found").count() == 1  # the packaged paper layout
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "new-list-paper.png"), full_page=True)
+    box = page.locator("input.md-search__input")
+    box.click()
+    meta = page.locator(".md-search-result__meta")
+    for _ in range(20):  # the worker builds its index after fetching it: type again until it answers
+        box.fill("")
+        box.press_sequentially("multibox", delay=20)
+        page.wait_for_timeout(250)
+        if "matching" in meta.inner_text():
+            break
+    assert "SSD: Single Shot MultiBox Detector" in page.locator(".md-search-result__list").inner_text()
+    assert errors == []
+
+
+@pytest.mark.wheel
+def test_a_new_list_filters_and_keeps_reading_state(page: Any, new_lists: dict[str, str]) -> None:
+    site = new_lists["seeds"]
+    page.goto(f"{site}topics/object-detection/")
+    status = page.locator(".sitegen-shown")
+    total = status.inner_text().split()[0]
+    assert status.inner_text() == f"{total} of {total} papers shown" and int(total) > 1
+    page.get_by_label("Words").fill("multibox")
+    assert status.inner_text() == f"1 of {total} papers shown"
+    page.goto(f"{site}{SSD}")
+    page.get_by_role("button", name="Mark as read").click()
+    page.reload()
+    assert page.locator(".sitegen-toggle[data-state='read']").get_attribute("aria-pressed") == "true"
+    page.goto(site)
+    assert "1 read, 0 starred" in page.locator(".sitegen-state-count").inner_text()
+
+
+@pytest.mark.wheel
+def test_an_empty_new_list_says_how_to_add_the_first_source(page: Any, new_lists: dict[str, str]) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(new_lists["empty"])
+    tip = page.locator(".admonition.tip")
+    assert "This list has no papers yet" in tip.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "new-list-empty-home.png"), full_page=True)
+    page.goto(f"{new_lists['empty']}topics/object-detection/")
+    assert page.locator("h1").first.inner_text().rstrip("¶") == "Object detection"
+    assert errors == []
