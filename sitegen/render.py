@@ -16,7 +16,7 @@ from .tag import Matcher, tag_paper
 from .text import escape_html_text
 
 AUTO_TAGS = "auto_tags"
-PAPER_TEMPLATE = "paper.html"  # the theme override in overrides/ that lays paper pages out
+PAPER_TEMPLATE = "paper.html"  # the packaged layout of paper pages (sitegen/theme/paper.html)
 
 
 def environment() -> jinja2.Environment:
