@@ -134,20 +134,25 @@ def test_tag_chips_reach_their_topic_page(page: Any, site: str) -> None:
     assert page.locator("article").get_by_text("Sparse Autoencoders Find Monosemantic").count() >= 1
 
 
-def test_typing_in_the_search_box_lists_the_paper(page: Any, site: str) -> None:
-    with page.expect_response("**/search/search_index.json"):
-        page.goto(site)
+def search_for(page: Any, words: str) -> str:
+    """Type words into Material's search box until its results answer; the results' text."""
     box = page.locator("input.md-search__input")
     box.click()
     meta = page.locator(".md-search-result__meta")
     for _ in range(20):  # the worker builds its index after fetching it: type again until it answers
         box.fill("")
-        box.press_sequentially("monosemantic", delay=20)
+        box.press_sequentially(words, delay=20)
         page.wait_for_timeout(250)
         if "matching" in meta.inner_text():
             break
     assert "matching" in meta.inner_text()
-    assert "Sparse Autoencoders Find Monosemantic" in page.locator(".md-search-result__list").inner_text()
+    return str(page.locator(".md-search-result__list").inner_text())
+
+
+def test_typing_in_the_search_box_lists_the_paper(page: Any, site: str) -> None:
+    with page.expect_response("**/search/search_index.json"):
+        page.goto(site)
+    assert "Sparse Autoencoders Find Monosemantic" in search_for(page, "monosemantic")
 
 
 def test_a_filter_narrows_a_topic_page(page: Any, site: str) -> None:
@@ -297,16 +302,7 @@ def test_a_new_list_goes_home_topic_paper_and_searches(page: Any, new_lists: dic
     assert page.locator("#where-it-was-found").count() == 1  # the packaged paper layout
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "new-list-paper.png"), full_page=True)
-    box = page.locator("input.md-search__input")
-    box.click()
-    meta = page.locator(".md-search-result__meta")
-    for _ in range(20):  # the worker builds its index after fetching it: type again until it answers
-        box.fill("")
-        box.press_sequentially("multibox", delay=20)
-        page.wait_for_timeout(250)
-        if "matching" in meta.inner_text():
-            break
-    assert "SSD: Single Shot MultiBox Detector" in page.locator(".md-search-result__list").inner_text()
+    assert "SSD: Single Shot MultiBox Detector" in search_for(page, "multibox")
     assert errors == []
 
 
