@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from sitegen import cli
 from sitegen.config import DEFAULTS, load_config
 from sitegen.layouts import _MkDocsLoader
+from sitegen.parse import collect_sources
 
 from .conftest import REPO, SEEDS
 
@@ -149,14 +150,8 @@ def test_with_seeds_copies_the_five_seed_dumps(tmp_path: Path) -> None:
         assert (tmp_path / "demo/sources" / seed.name).read_bytes() == seed.read_bytes()
 
 
-def test_an_empty_list_builds_and_its_home_page_says_how_to_start(tmp_path: Path) -> None:
-    folder = tmp_path / "list"
-    assert new(str(folder), "--title", "Empty").exit_code == 0
-    result = CliRunner().invoke(cli.main, ["build", "--project", str(folder)])
-    assert result.exit_code == 0, result.output
-    assert "0 records read from 0 files" in result.output and "0 errors, 0 warnings" in result.output
-    home = (folder / "content/index.md").read_text(encoding="utf-8")
-    assert "This list has no papers yet" in home and "`sources/first.txt`" in home
-    assert "## Recently added" not in home
-    check = CliRunner().invoke(cli.main, ["check", "--project", str(folder)])
-    assert check.exit_code == 0 and "0 errors, 0 warnings" in check.output
+def test_the_sources_readme_is_not_read_as_a_listing(tmp_path: Path) -> None:
+    assert new(str(tmp_path / "list"), "--title", "x").exit_code == 0
+    (tmp_path / "list/sources/first.txt").write_text("A paper title\n", encoding="utf-8")
+    files, problems = collect_sources([tmp_path / "list/sources"], tmp_path / "list")
+    assert [f.name for f in files] == ["first.txt"] and problems == []

@@ -36,6 +36,7 @@ def test_an_empty_list_builds_a_valid_site_that_says_how_to_start(generated_list
     home = (folder / "site/index.html").read_text(encoding="utf-8")
     assert "<title>Home - My list</title>" in home
     assert "This list has no papers yet" in home and "sources/first.txt" in home
+    assert "Recently added" not in home
     assert "assets/javascripts/sitegen.js" in home
     assert (folder / "site/assets/javascripts/sitegen.js").is_file()
     assert (folder / "site/topics/object-detection/index.html").is_file()
