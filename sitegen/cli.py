@@ -24,7 +24,7 @@ from .pages import read_pages
 from .progress import live_stages
 from .retag import plan_retag
 from .review import render_report, summary
-from .scaffold import is_empty, plan_project, write_project
+from .scaffold import is_empty, plan_project, text_problem, write_project
 from .search import search
 from .tag import load_topics
 from .write import write_pages
@@ -358,8 +358,9 @@ def new_command(folder: Path, title: str | None, description: str | None, with_s
             fallback = str(DEFAULTS["description"])
             description = click.prompt("Description", default=fallback) if _interactive() else fallback
         title, description = title.strip(), description.strip()
-        if not title or not description:
-            raise SitegenError("the title and the description must not be empty")
+        problem = text_problem("title", title) or text_problem("description", description, multiline=True)
+        if problem:
+            raise SitegenError(problem)
         done = write_project(folder, plan_project(title, description, with_seeds))
     for name in done.kept:
         click.echo(f"kept {name} (exists)", err=True)

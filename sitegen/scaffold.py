@@ -41,6 +41,20 @@ class Written:
     kept: list[str] = field(default_factory=list)
 
 
+# Characters TOML or YAML refuse in a file (controls, lone surrogates from undecodable arguments,
+# non-characters, YAML's other line breaks); a line break only in the description.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def text_problem(name: str, value: str, multiline: bool = False) -> str | None:
+    """Why value cannot be the list's title or description, or None when it can."""
+    if not value.strip():
+        return f"the {name} must not be empty"
+    if _UNWRITABLE.search(value) or (not multiline and ("\n" in value or "\t" in value)):
+        return f"the {name} holds a control character or undecodable bytes: {value!r}"
+    return None
+
+
 def quoted(value: str) -> str:
     """A string as a double-quoted TOML or YAML scalar (JSON's escapes are valid in both)."""
     return json.dumps(value, ensure_ascii=False)

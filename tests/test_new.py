@@ -136,10 +136,25 @@ def test_on_a_terminal_title_and_description_are_asked(tmp_path: Path,
     assert "Title" not in given.output and load_config(tmp_path / "dogs").title == "Dogs"
 
 
-def test_an_empty_title_is_refused(tmp_path: Path) -> None:
-    result = new(str(tmp_path / "list"), "--title", "  ")
-    assert result.exit_code == 2 and "must not be empty" in result.output
+@pytest.mark.parametrize(("args", "message"), [
+    (["--title", "  "], "the title must not be empty"),
+    (["--title", "Two\nlines"], "the title holds a control character"),
+    (["--title", "x", "--description", "bell \x07"], "the description holds a control character"),
+    (["--title", "bytes \udcff"], "undecodable bytes"),  # what Python makes of a non-UTF-8 argument
+    (["--title", "x", "--description", "next\u2028line"], "the description holds a control character"),
+])
+def test_unwritable_titles_and_descriptions_are_refused(tmp_path: Path, args: list[str],
+                                                        message: str) -> None:
+    result = new(str(tmp_path / "list"), *args)
+    assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "list").exists()
+
+
+def test_any_other_text_is_kept_as_typed(tmp_path: Path) -> None:
+    title = "Café ✓ 日本語 <b>& \\ 'x'"
+    assert new(str(tmp_path / "list"), "--title", title).exit_code == 0
+    assert load_config(tmp_path / "list").title == title
+    assert mkdocs_config(tmp_path / "list")["site_name"] == title
 
 
 def test_with_seeds_copies_the_five_seed_dumps(tmp_path: Path) -> None:
