@@ -30,7 +30,9 @@ def digest(path: Path) -> str:
 
 def test_every_packaged_file_carries_the_version_of_its_content() -> None:
     found = {layout.path: layout.version for layout in packaged_layouts()}
-    assert sorted(found) == sorted(RELEASED)
+    assert sorted(found) == sorted(RELEASED), (
+        "each file of sitegen/theme/ needs a `sitegen-template: NAME v1` comment and its digest in RELEASED: "
+        + ", ".join(f"{name} {digest(THEME / name)!r}" for name in sorted(set(found) - set(RELEASED))))
     for name, (version, known) in RELEASED.items():
         now = digest(THEME / name)
         assert (found[name], now) == (version, known), (
