@@ -13,7 +13,6 @@ Run from the repository root:  python benchmarks/enrich.py [RUNS]
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -39,7 +38,7 @@ def one_run(tmp: Path) -> dict[str, float]:
     root.mkdir()
     for name in ("pyproject.toml", "mkdocs.yml", "topics.yml"):
         shutil.copy(REPO / name, root / name)
-    for name in ("sources", "content", "overrides"):
+    for name in ("sources", "content"):
         shutil.copytree(REPO / name, root / name)
     shutil.rmtree(root / "sources/enriched", ignore_errors=True)
     pages, _, _ = read_pages(root / "content/papers", root)
