@@ -43,12 +43,22 @@ def canonical_key(key: str) -> str | None:
     return _LOOKUP.get(re.sub(r"[\s_\-.]+", "", key.lower()))
 
 
+def _scalar(value: Any) -> str:
+    """A string, number or boolean as text (booleans as JSON spells them); anything else is no text."""
+    if isinstance(value, str):
+        return " ".join(value.split())  # white space collapsed (str.split is \s+ in C)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return ""
+
+
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
+    """A field's text: a scalar, or the scalars of a list joined; objects and nested lists are ignored."""
     if isinstance(value, list):
-        return ", ".join(_text(v) for v in value if v is not None)
-    return " ".join(str(value).split())  # white space collapsed (str.split is \s+ in C)
+        return ", ".join(text for v in value if (text := _scalar(v)))
+    return _scalar(value)
 
 
 def _words_list(value: Any) -> tuple[str, ...]:
@@ -59,7 +69,7 @@ def _words_list(value: Any) -> tuple[str, ...]:
 def _int(value: Any) -> int | None:
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not a number, NaN, infinite
         return None
 
 
@@ -74,10 +84,17 @@ def gather(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | None, str | None]:
-    """Build a Record from gathered fields; returns (None, reason) when there is no title."""
-    title = clean_latex(_text(fields.get("title")))
+    """Build a Record from gathered fields; returns (None, reason) when there is no usable title.
+
+    A title must be text: a number or boolean becomes text, an object or a
+    list is refused (it would become a page called after its repr).
+    """
+    raw_title = fields.get("title")
+    if isinstance(raw_title, Mapping | list):
+        return None, f"'title' is {'an object' if isinstance(raw_title, Mapping) else 'a list'}, not text"
+    title = clean_latex(_scalar(raw_title))
     if not title:
-        return None, "missing 'title'"
+        return None, "missing 'title'" if raw_title is None else "'title' is empty"
     abstract = clean_latex(_text(fields.get("abstract")))
     links: dict[str, Link] = {}
     arxiv = normalize_arxiv(_text(fields.get("arxiv"))) if fields.get("arxiv") else None
@@ -103,7 +120,8 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
         abstract=abstract,
         source=source,
         listed=listed,
-        authors=tuple(display_name(clean_latex(a)) for a in split_authors(fields.get("authors"))),
+        authors=tuple(name for a in split_authors(fields.get("authors"))
+                      if (name := display_name(_scalar(clean_latex(a))))),
         year=year,
         published=date,
         venue=venue,

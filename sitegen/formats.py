@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fields import canonical_key, gather, hf_api_fields, looks_like_hf_api, to_record
 from .models import Diagnostic, Record, SourceRef
+from .text import Scrubber
 
 if TYPE_CHECKING:
     from .parse import SourceFile
@@ -26,6 +27,7 @@ _EXTENSIONS = {
     ".tab": "tsv", ".bib": "bibtex", ".bibtex": "bibtex",
 }
 _RESYNC = re.compile(r"\}\s*,\s*(?=\{)")
+_TOO_DEEP = "invalid JSON: nested too deeply"
 
 
 def detect_format(name: str, text: str) -> str:
@@ -62,17 +64,37 @@ class _Lines:
         return self.line
 
 
+# Parts of a record nested deeper than this hold nothing sitegen reads (authors are two deep).
+_DEPTH = 6
+
+
+def _clean(value: object, scrub: Scrubber, line: int, depth: int = 0) -> Any:
+    """A decoded JSON value with every string cleaned (JSON escapes can spell any character)."""
+    if isinstance(value, str):
+        return scrub.value(value, line)
+    if isinstance(value, list):
+        return [_clean(v, scrub, line, depth + 1) for v in value] if depth < _DEPTH else None
+    if isinstance(value, dict):
+        if depth >= _DEPTH:
+            return None
+        return {scrub.value(str(k), line): _clean(v, scrub, line, depth + 1) for k, v in value.items()}
+    return value
+
+
 def _one(
-    raw: object, source: SourceFile, number: int, line: int, hf_api: bool,
+    raw: object, source: SourceFile, number: int, line: int, hf_api: bool, scrub: Scrubber,
 ) -> tuple[Record | None, Diagnostic | None]:
     ref = SourceRef(source.name, number, line)
     if not isinstance(raw, Mapping):
         return None, Diagnostic("error", source.display, f"record {number} is not an object; skipped",
                                 line=line)
-    fields = hf_api_fields(raw) if hf_api or looks_like_hf_api(raw) else gather(raw)
+    cleaned: dict[str, Any] = _clean(raw, scrub, line)
+    fields = hf_api_fields(cleaned) if hf_api or looks_like_hf_api(cleaned) else gather(cleaned)
     record, why = to_record(fields, ref)
+    if record is None and "title" not in fields and any(canonical_key(str(k)) == "title" for k in cleaned):
+        why = "'title' is empty"  # nothing but spaces or removed control characters
     if record is None:
-        keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "none"
+        keys = ", ".join(sorted(str(k) for k in cleaned)[:8]) or "none"
         return None, Diagnostic("error", source.display, f"record {number}: {why}; skipped", line=line,
                                 hint=f"keys found: {keys}")
     return record, None
@@ -95,18 +117,26 @@ def _list_key(data: object) -> str | None:
     return None
 
 
-def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[list[Record], list[Diagnostic]]:
-    """Read a JSON array of records element by element, so a syntax error costs one record only."""
+def parse_json(
+    text: str, source: SourceFile, hf_api: bool = False, scrub: Scrubber | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Read a JSON array of records element by element, so a syntax error costs one record only.
+
+    Raw tabs and line breaks inside strings are accepted (strict JSON refuses them).
+    """
+    scrub = scrub or Scrubber()
     records: list[Record] = []
     problems: list[Diagnostic] = []
-    decoder = json.JSONDecoder()
-    stripped = text.lstrip()  # never empty: parse_sources reports empty files itself
+    decoder = json.JSONDecoder(strict=False)
+    stripped = text.lstrip()  # never empty: parse_text reports empty files itself
     pos = len(text) - len(stripped)
     if stripped[0] != "[":
         try:
-            data = json.loads(text)
+            data = json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
             return [], [Diagnostic("error", source.display, f"invalid JSON: {exc.msg}", line=exc.lineno)]
+        except RecursionError:
+            return [], [Diagnostic("error", source.display, _TOO_DEEP, line=1)]
         key = _list_key(data)
         found = re.search(rf'"{re.escape(json.dumps(key)[1:-1])}"\s*:\s*\[', text) if key else None
         if found is None:
@@ -129,23 +159,29 @@ def parse_json(text: str, source: SourceFile, hf_api: bool = False) -> tuple[lis
         line = lines.at(pos)
         try:
             raw, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            problems.append(Diagnostic("error", source.display,
-                                       f"record {number}: invalid JSON: {exc.msg}; skipped", line=exc.lineno))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            error = exc if isinstance(exc, json.JSONDecodeError) else None
+            problems.append(Diagnostic(
+                "error", source.display,
+                f"record {number}: {f'invalid JSON: {error.msg}' if error else _TOO_DEEP}; skipped",
+                line=error.lineno if error else line))
             # Carry on at the next object of the array, if there is one.
-            resync = _RESYNC.search(text, exc.pos)
+            resync = _RESYNC.search(text, error.pos if error else pos + 1)
             if resync is None:
                 break
             pos = resync.end()
             continue
-        _keep(records, problems, *_one(raw, source, number, line, hf_api))
+        _keep(records, problems, *_one(raw, source, number, line, hf_api, scrub))
     if not records and not problems:
         problems.append(Diagnostic("warning", source.display, "no paper records found"))
     return records, problems
 
 
-def parse_jsonl(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnostic]]:
+def parse_jsonl(
+    text: str, source: SourceFile, scrub: Scrubber | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
     """Read JSON Lines: one object per line; blank lines are ignored."""
+    scrub = scrub or Scrubber()
     records: list[Record] = []
     problems: list[Diagnostic] = []
     number = 0
@@ -154,12 +190,16 @@ def parse_jsonl(text: str, source: SourceFile) -> tuple[list[Record], list[Diagn
             continue
         number += 1
         try:
-            raw = json.loads(line)
+            raw = json.loads(line, strict=False)
         except json.JSONDecodeError as exc:
             problems.append(Diagnostic("error", source.display,
                                        f"record {number}: invalid JSON: {exc.msg}; skipped", line=line_no))
             continue
-        _keep(records, problems, *_one(raw, source, number, line_no, False))
+        except RecursionError:
+            problems.append(Diagnostic("error", source.display, f"record {number}: {_TOO_DEEP}; skipped",
+                                       line=line_no))
+            continue
+        _keep(records, problems, *_one(raw, source, number, line_no, False, scrub))
     return records, problems
 
 
@@ -231,18 +271,25 @@ def _latex_decoder() -> Any:
     return QuickLatexDecoding()
 
 
-def parse_bibtex(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnostic]]:
-    """Read BibTeX with bibtexparser, LaTeX decoded; unparsable entries are reported by line."""
+def parse_bibtex(
+    text: str, source: SourceFile, scrub: Scrubber | None = None,
+) -> tuple[list[Record], list[Diagnostic]]:
+    """Read BibTeX with bibtexparser: macros expanded, LaTeX decoded; unparsable entries reported by line."""
     import logging
 
     import bibtexparser
     from bibtexparser import middlewares
 
+    from .bibmacros import ResolveMacros
+
+    scrub = scrub or Scrubber()
     # bibtexparser logs each failed block itself; sitegen reports them with file and line.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
+    # bibtexparser's default stack, with @string references resolved inside `#` expressions too.
     library = bibtexparser.parse_string(  # type: ignore[attr-defined]
-        text, append_middleware=[_latex_decoder(), middlewares.SeparateCoAuthors()],
+        text, parse_stack=[ResolveMacros(), middlewares.RemoveEnclosingMiddleware(), _latex_decoder(),
+                           middlewares.SeparateCoAuthors()],
     )
     records: list[Record] = []
     problems: list[Diagnostic] = []
@@ -258,7 +305,8 @@ def parse_bibtex(text: str, source: SourceFile) -> tuple[list[Record], list[Diag
             problems.append(Diagnostic("error", source.display,
                                        f"entry {number}: cannot parse: {message}; skipped", line=line))
             continue
-        raw = {f.key: f.value for f in block.fields}
+        # LaTeX decoding can spell characters of its own (\char, ^^ notation): clean the values too.
+        raw = {f.key: _clean(f.value, scrub, line) for f in block.fields}
         record, why = to_record(gather(raw), SourceRef(source.name, number, line))
         if record:
             records.append(record)

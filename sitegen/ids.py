@@ -49,8 +49,7 @@ def parse_year(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        year = int(value)
-        return year if 1800 <= year <= 2100 else None
+        return int(value) if 1800 <= value <= 2100 else None  # NaN and infinities fail the test
     match = _YEAR.search(str(value))
     return int(match.group(1)) if match else None
 
@@ -70,17 +69,24 @@ def fold(text: str) -> str:
 
 
 def split_authors(value: object) -> tuple[str, ...]:
-    """Author names from a list or from a string separated by ';', ',' or ' and '."""
+    """Author names from a list or from a string separated by ';', ',' or ' and '.
+
+    List items may be names or objects with a ``name`` (or ``given`` and
+    ``family``); anything else that is not text is ignored.
+    """
+    if isinstance(value, dict):
+        value = [value]
     if isinstance(value, list):
         names: list[str] = []
         for item in value:
             if isinstance(item, dict):
-                item = item.get("name") or " ".join(
-                    str(item.get(k) or "") for k in ("given", "family")).strip()
-            if item:
-                names.extend(split_authors(str(item)) if ";" in str(item) else [str(item)])
+                name = item.get("name")
+                item = name if isinstance(name, str) and name.strip() else " ".join(
+                    part for k in ("given", "family") if isinstance(part := item.get(k), str)).strip()
+            if isinstance(item, str) and item:
+                names.extend(split_authors(item) if ";" in item else [item])
         return tuple(n.strip() for n in names if n and n.strip())
-    text = str(value or "").strip()
+    text = value.strip() if isinstance(value, str) else ""
     if not text:
         return ()
     if ";" in text:

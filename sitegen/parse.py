@@ -10,7 +10,7 @@ from pathlib import Path
 from .formats import detect_format, parse_bibtex, parse_delimited, parse_json, parse_jsonl
 from .models import Diagnostic, Record, SourceRef, display_path
 from .parallel import parallel_map
-from .text import clean_latex, extract_links
+from .text import Scrubber, clean_latex, extract_links
 
 # Page chrome that a copy of a Papers page carries above the listing.
 NOISE_LINES = frozenset(
@@ -167,16 +167,32 @@ def parse_hf_text(text: str, source: SourceFile) -> tuple[list[Record], list[Dia
 def parse_text(
     text: str, source: SourceFile, fmt: str | None = None,
 ) -> tuple[list[Record], list[Diagnostic]]:
-    """Parse one source's text in the given format, or the one its name and content suggest."""
-    fmt = fmt or detect_format(source.name, text)
+    """Parse one source's text in the given format, or the one its name and content suggest.
+
+    The text is cleaned first (control characters, NFC: see `text.clean_text`),
+    and so is every string the reader decodes from it; one warning says what
+    went and from which line.
+    """
+    scrub = Scrubber()
+    text = scrub.file(text)
+    if not text.strip():
+        records: list[Record] = []
+        problems = [Diagnostic("warning", source.display, "empty file; no records")]
+    else:
+        records, problems = _read(text, source, fmt or detect_format(source.name, text), scrub)
+    cleaned = scrub.problem(source.display)
+    return records, [cleaned, *problems] if cleaned else problems
+
+
+def _read(text: str, source: SourceFile, fmt: str, scrub: Scrubber) -> tuple[list[Record], list[Diagnostic]]:
     if fmt in ("json", "hf-api"):
-        return parse_json(text, source, hf_api=fmt == "hf-api")
+        return parse_json(text, source, hf_api=fmt == "hf-api", scrub=scrub)
     if fmt == "jsonl":
-        return parse_jsonl(text, source)
+        return parse_jsonl(text, source, scrub)
     if fmt in ("csv", "tsv"):
         return parse_delimited(text, source, "\t" if fmt == "tsv" else ",")
     if fmt == "bibtex":
-        return parse_bibtex(text, source)
+        return parse_bibtex(text, source, scrub)
     return parse_hf_text(text, source)
 
 
@@ -187,8 +203,6 @@ def _parse_one(job: tuple[SourceFile, str | None]) -> tuple[list[Record], list[D
     problems = [problem] if problem else []
     if text is None:
         return [], problems
-    if not text.strip():
-        return [], [*problems, Diagnostic("warning", source.display, "empty file; no records")]
     found, issues = parse_text(text, source, fmt)
     return found, problems + issues
 

@@ -1,13 +1,14 @@
-"""Text helpers: LaTeX clean-up, URL extraction, normalisation, escaping and slugs."""
+"""Text helpers: cleaning untrusted text, LaTeX clean-up, URLs, normalisation, escaping and slugs."""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from collections import Counter
 from urllib.parse import quote, urlsplit
 
-from .models import Link
+from .models import Diagnostic, Link
 
 _ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
 # \"a, \"{a}, {\"a}, {\"{a}} as written by LaTeX-minded authors.
@@ -169,3 +170,105 @@ def slugify(title: str, limit: int = 80) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit("-", 1)[0]
     return text or "paper"
+
+
+# Characters that must not reach a page, feed or export: C0 and C1 controls
+# but tab and newline, DEL, surrogates (lone ones: a str never holds a valid
+# pair) and the two XML non-characters. Terminal colour codes go whole. Those
+# that separate words (form feed, vertical tab, the information separators,
+# next line, Unicode's line and paragraph separators) become a space; str.splitlines
+# breaks lines at each of them, which shifted the line numbers of a dump.
+_UNCLEAN = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
+_AS_SPACE = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+_NAMES = {
+    "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
+    "\x1b": "escape", "\x7f": "delete", "\x85": "next line", "\u2028": "line separator",
+    "\u2029": "paragraph separator",
+}
+
+
+def _char_name(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return "lone surrogate"
+    return _NAMES.get(char, f"U+{ord(char):04X}")
+
+
+def _scrub(text: str) -> tuple[str, Counter[str], int]:
+    """The text cleaned, what was removed by name, and the line of the first removal (0: none)."""
+    removed: Counter[str] = Counter()
+    first = 0
+    if "\r" in text:  # Windows and old Mac line ends: a line break, not a problem to report
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    match = _UNCLEAN.search(text)
+    if match is not None:
+        first = text.count("\n", 0, match.start()) + 1
+
+        def replace(found: re.Match[str]) -> str:
+            char = found.group(0)
+            removed[_char_name(char[0])] += 1
+            return " " if char in _AS_SPACE else ""
+
+        text = _UNCLEAN.sub(replace, text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text, removed, first
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Text fit for pages, feeds and exports, and whether characters had to be removed.
+
+    Drops C0 and C1 control characters except tab and newline (a form feed,
+    vertical tab or other separator between words becomes a space; CR and
+    CRLF become newlines), DEL, lone surrogates, U+FFFE/U+FFFF and terminal
+    colour codes, then normalises to NFC. The flag is True when anything but
+    line ends and normalisation changed: the caller should say so. Use it on
+    every text that enters sitegen from outside (source files, API answers).
+    """
+    if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
+        return text, False  # the usual case: nothing to do
+    cleaned, removed, _ = _scrub(text)
+    return cleaned, bool(removed)
+
+
+class Scrubber:
+    """Cleans the texts of one source file, remembering what it removed for one warning."""
+
+    def __init__(self) -> None:
+        self.removed: Counter[str] = Counter()
+        self.line: int | None = None
+
+    def file(self, text: str) -> str:
+        """A whole file's text, cleaned; the line of the first removal is remembered."""
+        if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
+            return text
+        cleaned, removed, first = _scrub(text)
+        if removed:
+            self._note(removed, first)
+        return cleaned
+
+    def value(self, text: str, line: int) -> str:
+        """A text decoded from the file (a JSON string, a BibTeX field) found at `line`, cleaned."""
+        if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
+            return text
+        cleaned, removed, _ = _scrub(text)
+        if removed:
+            self._note(removed, line)
+        return cleaned
+
+    def _note(self, removed: Counter[str], line: int) -> None:
+        self.removed.update(removed)
+        self.line = line if self.line is None else min(self.line, line)
+
+    def problem(self, display: str) -> Diagnostic | None:
+        """The file's one warning about removed characters, if any were."""
+        if not self.removed:
+            return None
+        count = sum(self.removed.values())
+        kinds = ", ".join(name if n == 1 else f"{name} \u00d7{n}" for name, n in self.removed.most_common())
+        return Diagnostic(
+            "warning", display, f"{count} invisible control character{'s' if count > 1 else ''} removed "
+            f"({kinds}); the records are kept", line=self.line,
+            hint="they often come from copying out of a PDF viewer or a terminal",
+        )
