@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import frontmatter
-
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Paper, Report, display_path
-from .pages import Page, read_pages, source_ref, tag_names
+from .pages import Page, parse_page, read_pages, source_ref, tag_names
 from .parallel import Standby, chunks, map_shared
 from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
@@ -33,7 +31,7 @@ from .render import environment, render_range, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import Matcher, Topic, load_topics
-from .text import slugify
+from .text import clean_text, slugify
 from .write import Output, WriteStats, remove_leftovers, write_pages
 
 PAPERS = "papers"
@@ -102,24 +100,31 @@ def _list(value: object) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
+def _text(value: object) -> str:
+    # A curator's page may spell any character ("\x07" in double quotes, a NUL in the body);
+    # none may reach a generated page, a feed or an export.
+    return clean_text(str(value))[0]
+
+
 def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     """What the generated pages need of a paper page, read defensively: curators edit these."""
-    code = next((str(link.get("url")) for link in _list(meta.get("links"))
+    code = next((_text(link.get("url")) for link in _list(meta.get("links"))
                  if isinstance(link, dict) and link.get("kind") == "code"), None)
     refs = [ref for ref in (source_ref(s) for s in _list(meta.get("sources"))) if ref]
     last = max(((ref.file, ref.record) for ref in refs), default=("", 0))
     added = meta.get("added")
     value = meta.get("authors")
-    names = tuple(str(a) for a in value if a) if isinstance(value, list) else ((str(value),) if value else ())
+    names = (tuple(_text(a) for a in value if a) if isinstance(value, list)
+             else ((_text(value),) if value else ()))
     year = meta.get("year")
     return PaperView(
-        slug, str(meta.get("title") or slug), tag_names(meta), abstract, code, str(added) if added else None,
-        last, byline(names, year),
+        slug, _text(meta.get("title") or slug), tuple(_text(t) for t in tag_names(meta)), _text(abstract),
+        code, _text(added) if added else None, last, byline(names, year),
         authors=names if isinstance(value, list) else (),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
-        venue=str(meta["venue"]) if meta.get("venue") else None,
-        arxiv=str(meta["arxiv"]) if meta.get("arxiv") else None,
-        doi=str(meta["doi"]) if meta.get("doi") else None,
+        venue=_text(meta["venue"]) if meta.get("venue") else None,
+        arxiv=_text(meta["arxiv"]) if meta.get("arxiv") else None,
+        doi=_text(meta["doi"]) if meta.get("doi") else None,
     )
 
 
@@ -378,10 +383,10 @@ def _stale_generated(content: Path, keep: set[str]) -> list[str]:
             if rel in keep:
                 continue
             try:
-                meta = frontmatter.load(path).metadata
-            except Exception:  # a page that does not parse is not ours to remove
+                page, _ = parse_page(path, path.read_text(encoding="utf-8"), rel)
+            except (OSError, UnicodeDecodeError):
                 continue
-            if meta.get("generated_by") == GENERATED:
+            if page is not None and page.meta.get("generated_by") == GENERATED:  # else not ours to remove
                 stale.append(rel)
     return stale
 

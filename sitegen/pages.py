@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from . import yamltext
+from . import safeyaml, yamltext
 from .models import Diagnostic, SourceRef, display_path
 from .parallel import parallel_map
 from .text import normalize_title
@@ -58,7 +58,8 @@ class Page:
     def refs(self) -> frozenset[SourceRef]:
         """The source records this page was made from."""
         refs = set()
-        for entry in self.meta.get("sources") or []:
+        entries = self.meta.get("sources")
+        for entry in entries if isinstance(entries, list) else []:
             ref = source_ref(entry)
             if ref:
                 refs.add(ref)
@@ -116,7 +117,7 @@ def _front_matter_span(text: str) -> tuple[tuple[int, int], int] | None:
 
 
 def parse_page(path: Path, text: str, display: str) -> tuple[Page | None, Diagnostic | None]:
-    """Parse a page's front matter, reporting a YAML error with its line."""
+    """Parse a page's front matter, reporting a YAML error, or YAML refused (`safeyaml`), with its line."""
     spans = _front_matter_span(text)
     if spans is None:
         return None, Diagnostic(
@@ -124,22 +125,34 @@ def parse_page(path: Path, text: str, display: str) -> tuple[Page | None, Diagno
             line=1,
         )
     (start, end), body_start = spans
-    try:
-        front = text[start:end]
-        meta = yamltext.load(front) or yaml.load(front, Loader=_Loader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        return None, Diagnostic(
-            "error", display, f"front matter does not parse: {problem}; page left as is",
-            line=line, hint="fix the YAML and rebuild; sitegen will not touch this page until then",
-        )
+    front = text[start:end]
+    meta = yamltext.load(front)  # sitegen's own layout: proven to hold no anchor, alias or nesting
+    if meta is None:
+        refused = safeyaml.refusal(front)
+        if refused is not None:
+            return None, Diagnostic("error", display, f"{refused.reason}; page left as is",
+                                    line=refused.line + 1, hint=refused.hint)  # +1: the opening '---'
+        try:
+            meta = yaml.load(front, Loader=_Loader) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            return None, Diagnostic(
+                "error", display, f"front matter does not parse: {problem}; page left as is",
+                line=line, hint=_FIX_HINT,
+            )
+        except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a date such as 2024-13-45
+            return None, Diagnostic("error", display, f"front matter does not parse: {exc}; page left as is",
+                                    line=1, hint=_FIX_HINT)
     if not isinstance(meta, dict):
         return None, Diagnostic(
             "error", display, "front matter is not a mapping; page left as is", line=2,
         )
     return Page(path, path.stem, text, meta, (start, end), body_start), None
+
+
+_FIX_HINT = "fix the YAML and rebuild; sitegen will not touch this page until then"
 
 
 def _read_page(job: tuple[Path, str]) -> tuple[Page | None, Diagnostic | None]:

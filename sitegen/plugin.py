@@ -14,6 +14,11 @@ it. Paper titles come from untrusted listings, so the plugin HTML-escapes
 every page's title, once, before any template or other plugin sees it.
 List it first under ``plugins:`` in mkdocs.yml.
 
+Front matter: MkDocs loads every page's YAML itself, and a page using YAML
+anchors and aliases (a "billion laughs") hung the build in whatever walked its
+values. The plugin reads each page's source first and serves a page whose
+front matter sitegen refuses (see `safeyaml`) without it, saying so.
+
 Search: Material's search builds its index in the browser, which takes
 seconds and hundreds of MB from a few thousand papers on. From
 ``pagefind_from`` papers on (or with ``search: pagefind``) the plugin turns
@@ -25,21 +30,24 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
+from . import safeyaml
 from .layouts import THEME
-from .pages import slug_of
+from .pages import _front_matter_span, parse_page, slug_of
 from .related import RELATED
+
+log = logging.getLogger("mkdocs.plugins.sitegen")
 
 _ESCAPED_KEYS = ("title", "description")
 # Material's browser-built index took 0.9 s and 80 MB at 1,000 papers, 11.7 s and 615 MB at 8,000.
@@ -99,11 +107,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 continue
             try:
                 text = Path(file.abs_src_path).read_text(encoding="utf-8")
-                # MkDocs parses every page again later: only pay for YAML here when needed.
-                meta = (frontmatter.loads(text).metadata
-                        if "hidden" in text or "duplicate_of" in text else {})
-            except Exception:  # a page that does not parse is reported by MkDocs itself
+            except (OSError, UnicodeDecodeError):  # reported by MkDocs itself
                 continue
+            # MkDocs parses every page again later: only pay for YAML here when needed.
+            page = (parse_page(Path(file.abs_src_path), text, file.src_uri)[0]
+                    if "hidden" in text or "duplicate_of" in text else None)
+            meta = page.meta if page is not None else {}
             if meta.get("hidden") is True:
                 files.remove(file)
             elif meta.get("duplicate_of"):
@@ -114,6 +123,23 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 files.remove(file)
         self.files = files
         return files
+
+    def on_page_read_source(self, page: Any, config: Any) -> str | None:
+        """A page's source, without its front matter if sitegen refuses it (anchors, aliases, size, depth)."""
+        try:
+            text: str = page.file.content_string
+        except (OSError, ValueError):
+            return None  # MkDocs reads it again and reports the error
+        spans = _front_matter_span(text)
+        if spans is None:
+            return text
+        (start, end), body_start = spans
+        refused = safeyaml.refusal(text[start:end])
+        if refused is None:
+            return text
+        log.info("sitegen: %s/%s:%d: %s; page built without its front matter (`sitegen check` reports it)",
+                 Path(config["docs_dir"]).name, page.file.src_uri, refused.line + 1, refused.reason)
+        return "---\n{}\n---\n" + text[body_start:]  # an empty mapping: MkDocs reads no meta from the body
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
         """Escape front-matter text that themes print as raw HTML; note topic page URLs."""
