@@ -35,7 +35,10 @@ def refusal(text: str) -> Refusal | None:
     if len(text) > MAX_CHARS:
         return Refusal(f"front matter of {len(text):,} characters, far beyond any paper page's", 1,
                        f"keep front matter under {MAX_CHARS:,} characters; long text belongs in the notes")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except ValueError:  # text no file holds (a lone surrogate): loading it reports the error
+        return None
     depth = 0
     try:
         while loader.check_event():
