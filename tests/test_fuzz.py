@@ -10,17 +10,20 @@ import csv
 import io
 import json
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import _view
+from sitegen.build import _view, build
 from sitegen.check import check_tags
+from sitegen.config import load_config
 from sitegen.formats import FORMATS
 from sitegen.models import Diagnostic, Record
 from sitegen.pages import listed, parse_page, tag_names
@@ -28,6 +31,8 @@ from sitegen.parse import SourceFile, _parse_one, parse_text
 from sitegen.reconcile import page_evidence, read_overrides
 from sitegen.retag import plan_retag
 from sitegen.tag import Topic
+
+from .conftest import FIXTURES, make_project
 
 UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # What makes readers stumble, mixed into ordinary text: controls, separators, surrogates,
@@ -150,3 +155,26 @@ def test_every_format_reads_a_file_of_nothing_but_control_characters(fmt: str) -
     records, problems = parse_text("\x00\x07\x1b\x0c\x85", SOURCE, fmt)
     assert records == []
     assert [p.level for p in problems] == ["warning", "warning"]  # characters removed; empty file
+
+
+@pytest.fixture(scope="module")
+def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fuzzbuild")
+    make_project(root, [FIXTURES / "small.txt"])
+    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    return root
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(TITLED, min_size=1, max_size=8))
+def test_random_records_build_pages_feeds_and_exports(
+        small_project: Path, records: list[dict[str, Any]]) -> None:
+    """From the readers to the written site: records that read are pages, feeds and exports."""
+    (small_project / "sources/fuzz.json").write_text(json.dumps(records), encoding="utf-8")
+    result = build(load_config(small_project), force=True)
+    assert all(d.path.startswith(("sources/", "content/")) for d in result.report.diagnostics)
+    content = small_project / "content"
+    for path in [content / "feeds/all.xml", *(content / "exports").glob("papers.*")]:
+        text = path.read_text(encoding="utf-8")
+        assert not UNCLEAN.search(text), path
+    ElementTree.parse(content / "feeds/all.xml")
