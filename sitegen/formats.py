@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fields import canonical_key, gather, hf_api_fields, looks_like_hf_api, to_record
 from .models import Diagnostic, Record, SourceRef
-from .text import Scrubber
+from .text import Scrubber, clean_text
 
 if TYPE_CHECKING:
     from .parse import SourceFile
@@ -64,20 +64,20 @@ class _Lines:
         return self.line
 
 
-# Parts of a record nested deeper than this hold nothing sitegen reads (authors are two deep).
-_DEPTH = 6
+# Parts of a field nested deeper than this hold nothing sitegen reads (authors are two deep).
+_DEPTH = 4
 
 
 def _clean(value: object, scrub: Scrubber, line: int, depth: int = 0) -> Any:
-    """A decoded JSON value with every string cleaned (JSON escapes can spell any character)."""
-    if isinstance(value, str):
+    """A decoded value with every string cleaned (JSON escapes and LaTeX can spell any character)."""
+    if type(value) is str:
         return scrub.value(value, line)
     if isinstance(value, list):
         return [_clean(v, scrub, line, depth + 1) for v in value] if depth < _DEPTH else None
     if isinstance(value, dict):
         if depth >= _DEPTH:
             return None
-        return {scrub.value(str(k), line): _clean(v, scrub, line, depth + 1) for k, v in value.items()}
+        return {str(k): _clean(v, scrub, line, depth + 1) for k, v in value.items()}
     return value
 
 
@@ -88,13 +88,11 @@ def _one(
     if not isinstance(raw, Mapping):
         return None, Diagnostic("error", source.display, f"record {number} is not an object; skipped",
                                 line=line)
-    cleaned: dict[str, Any] = _clean(raw, scrub, line)
-    fields = hf_api_fields(cleaned) if hf_api or looks_like_hf_api(cleaned) else gather(cleaned)
-    record, why = to_record(fields, ref)
-    if record is None and "title" not in fields and any(canonical_key(str(k)) == "title" for k in cleaned):
-        why = "'title' is empty"  # nothing but spaces or removed control characters
+    fields = hf_api_fields(raw) if hf_api or looks_like_hf_api(raw) else gather(raw)
+    # Only the fields sitegen keeps are cleaned: a fifth of the reading time when it was every value.
+    record, why = to_record({k: _clean(v, scrub, line) for k, v in fields.items()}, ref)
     if record is None:
-        keys = ", ".join(sorted(str(k) for k in cleaned)[:8]) or "none"
+        keys = clean_text(", ".join(sorted(str(k) for k in raw)[:8]) or "none")[0]
         return None, Diagnostic("error", source.display, f"record {number}: {why}; skipped", line=line,
                                 hint=f"keys found: {keys}")
     return record, None
