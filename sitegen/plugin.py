@@ -46,6 +46,7 @@ from . import safeyaml
 from .layouts import THEME
 from .pages import _front_matter_span, parse_page, slug_of
 from .related import RELATED
+from .text import clean_text
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
 
@@ -146,7 +147,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         for key in _ESCAPED_KEYS:
             value = page.meta.get(key)
             if value is not None:
-                page.meta[key] = html.escape(str(value), quote=True)
+                page.meta[key] = html.escape(clean_text(str(value))[0], quote=True)
         if "title" in page.meta:
             page.title = page.meta["title"]
         topic = page.meta.get("topic")
