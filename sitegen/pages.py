@@ -18,8 +18,7 @@ from .text import normalize_title
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
 _ABSTRACT = re.compile(r'<div class="sitegen-abstract">\s*<p>(.*?)</p>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-# The C loader is several times faster, which keeps a no-op rebuild well under a second.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = safeyaml.LOADER
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,11 @@ def _scrub(text: str) -> tuple[str, Counter[str], int]:
     return text, removed, first
 
 
+def _is_clean(text: str) -> bool:
+    """The usual case, found by scans in C: nothing to remove, normalise or convert."""
+    return text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None
+
+
 def clean_text(text: str) -> tuple[str, bool]:
     """Text fit for pages, feeds and exports, and whether characters had to be removed.
 
@@ -226,8 +231,8 @@ def clean_text(text: str) -> tuple[str, bool]:
     line ends and normalisation changed: the caller should say so. Use it on
     every text that enters sitegen from outside (source files, API answers).
     """
-    if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
-        return text, False  # the usual case: nothing to do
+    if _is_clean(text):
+        return text, False
     cleaned, removed, _ = _scrub(text)
     return cleaned, bool(removed)
 
@@ -241,20 +246,18 @@ class Scrubber:
 
     def file(self, text: str) -> str:
         """A whole file's text, cleaned; the line of the first removal is remembered."""
-        if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
-            return text
-        cleaned, removed, first = _scrub(text)
-        if removed:
-            self._note(removed, first)
-        return cleaned
+        return self._clean(text, None)
 
     def value(self, text: str, line: int) -> str:
         """A text decoded from the file (a JSON string, a BibTeX field) found at `line`, cleaned."""
-        if text.isascii() and "\r" not in text and _UNCLEAN.search(text) is None:
+        return self._clean(text, line)
+
+    def _clean(self, text: str, line: int | None) -> str:
+        if _is_clean(text):
             return text
-        cleaned, removed, _ = _scrub(text)
+        cleaned, removed, first = _scrub(text)
         if removed:
-            self._note(removed, line)
+            self._note(removed, first if line is None else line)
         return cleaned
 
     def _note(self, removed: Counter[str], line: int) -> None:
