@@ -14,9 +14,9 @@ diagnostics by kind, and whether any control character reached content/.
 
 Run from the repository root:
     python benchmarks/hostile.py [COPIES] [--sitegen PATH] [--mkdocs]
-COPIES defaults to 3 (25,059 records); --sitegen runs another install's
-command on the same corpus (only the first copy is written then, escapes and
-all, to compare); --mkdocs also runs `mkdocs build --strict` on the result.
+COPIES defaults to 3 (25,053 records); --sitegen runs another install's
+command on the same corpus, to compare; --mkdocs also runs `mkdocs build
+--strict` on the result.
 """
 
 from __future__ import annotations
