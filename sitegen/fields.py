@@ -45,8 +45,12 @@ def canonical_key(key: str) -> str | None:
 
 def _scalar(value: Any) -> str:
     """A string, number or boolean as text (booleans as JSON spells them); anything else is no text."""
-    if isinstance(value, str):
+    if type(value) is str:  # the usual case first: this runs for every field of every record
         return " ".join(value.split())  # white space collapsed (str.split is \s+ in C)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -56,12 +60,16 @@ def _scalar(value: Any) -> str:
 
 def _text(value: Any) -> str:
     """A field's text: a scalar, or the scalars of a list joined; objects and nested lists are ignored."""
+    if type(value) is str:
+        return " ".join(value.split())
     if isinstance(value, list):
         return ", ".join(text for v in value if (text := _scalar(v)))
     return _scalar(value)
 
 
 def _words_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
     items = [_text(v) for v in value] if isinstance(value, list) else re.split(r"[;,]", _text(value))
     return tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
 
@@ -121,7 +129,7 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
         source=source,
         listed=listed,
         authors=tuple(name for a in split_authors(fields.get("authors"))
-                      if (name := display_name(_scalar(clean_latex(a))))),
+                      if (name := display_name(" ".join(clean_latex(a).split())))),
         year=year,
         published=date,
         venue=venue,
