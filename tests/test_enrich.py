@@ -288,3 +288,20 @@ def test_the_manual_enrich_workflow_is_linted_and_builds_from_committed_sources(
     assert "workflow_dispatch" in workflow and "sitegen enrich" in workflow
     site = (REPO / ".github/workflows/site.yml").read_text()
     assert "sitegen enrich" not in site  # deploys build offline from what is committed
+
+
+def test_api_text_is_cleaned_where_it_enters(built: Path) -> None:
+    world = small_world(built)
+    held = world.papers[0]
+    held.summary = held.summary.replace(" ", "\x0c", 3) + "\x00\ud800"
+    held.authors = ("Ada\x1b[31m Lovelace", "Alan Turing\x07")
+    world.decoys[0].title = "\x1b]0;pwned\x07" + world.decoys[0].title
+    with serve(world) as url:
+        code, output = enrich_cli(built, url)
+    assert code == 0 and "1 resolved" in output
+    assert "\x1b" not in output and "\x07" not in output
+    entry = json.loads((built / RESULTS).read_text())
+    text = json.dumps(entry, ensure_ascii=False)
+    assert not any((ord(c) < 32 and c not in "\t\n") or 0xD800 <= ord(c) <= 0xDFFF for c in
+                   entry["paper"]["summary"] + "".join(a["name"] for a in entry["paper"]["authors"]))
+    assert entry["paper"]["authors"][0]["name"] == "Ada Lovelace" and "\\u" not in text

@@ -132,7 +132,10 @@ class Service(Protocol):
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """An API's string cleaned where it enters (control characters, lone surrogates, NFC); else ''."""
+    from ..text import clean_text
+
+    return clean_text(value)[0] if isinstance(value, str) else ""
 
 
 def _date(value: object) -> str | None:
@@ -276,8 +279,8 @@ class ArxivApi:
             found = []
             for result in self.client.results(search):
                 found.append(Candidate(
-                    arxiv=_strip_version(result.get_short_id()), title=" ".join(result.title.split()),
-                    summary=result.summary, authors=tuple(a.name for a in result.authors),
+                    arxiv=_strip_version(result.get_short_id()), title=" ".join(_text(result.title).split()),
+                    summary=_text(result.summary), authors=tuple(_text(a.name) for a in result.authors),
                     published=_date(result.published), via="arxiv"))
             return found
         return _with_retries(self.policy, call, self._classify, f"{self.endpoint} search")
