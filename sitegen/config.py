@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .models import Diagnostic
+from .tag import TagSettings
 
 DEFAULTS: dict[str, object] = {
     "sources": ["sources"],
@@ -17,6 +19,9 @@ DEFAULTS: dict[str, object] = {
     "title": "Reading list",
     "description": "Papers collected from Hugging Face Papers listings.",
     "site_url": "",
+    "tag_threshold": TagSettings.threshold,
+    "max_topics": TagSettings.max_topics,
+    "min_examples": TagSettings.min_examples,
 }
 
 
@@ -32,6 +37,7 @@ class Config:
     description: str
     format: str | None = None  # read every source in this format instead of detecting it
     site_url: str = ""  # where the site is published, for absolute links in feeds
+    tagging: TagSettings = TagSettings()
 
 
 class ConfigError(Exception):
@@ -103,6 +109,7 @@ def load_config(
         problem("site_url", "[tool.sitegen]: 'site_url' must be an http(s) URL",
                 "e.g. https://you.github.io/reading-list/")
         site_url = ""
+    tagging = _tag_settings(values, problem)
     if problems:
         raise ConfigError(problems)
     chosen = list(sources) or [str(s) for s in raw_sources]
@@ -115,4 +122,22 @@ def load_config(
         description=str(values["description"]),
         format=fmt,
         site_url=str(site_url),
+        tagging=tagging,
     )
+
+
+def _tag_settings(values: dict[str, object], problem: Callable[[str, str, str | None], None]) -> TagSettings:
+    """The tagging settings; a bad value is reported and its default used."""
+    threshold = values["tag_threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold < 1:
+        problem("tag_threshold", "[tool.sitegen]: 'tag_threshold' must be a number between 0 and 1",
+                f"the confidence a paper's second and third topics need; default {TagSettings.threshold}")
+        threshold = TagSettings.threshold
+    counts: dict[str, int] = {}
+    for key, low, high in (("max_topics", 1, 10), ("min_examples", 1, 1000)):
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problem(key, f"[tool.sitegen]: {key!r} must be a whole number from {low} to {high}", None)
+            value = DEFAULTS[key]
+        counts[key] = int(value)  # type: ignore[call-overload]
+    return TagSettings(float(threshold), counts["max_topics"], counts["min_examples"])

@@ -1,9 +1,16 @@
-"""Tag stage: load the topic taxonomy and tag papers with the topics they match."""
+"""Tag stage: load the topic taxonomy and tag papers with the topics their text supports.
+
+Each candidate topic gets a confidence: from its terms found in the title and
+abstract, and, where the curator has tagged enough papers with the topic, from
+a classifier taught by those examples (sitegen/learn.py). A paper gets its
+most confident topic, then further topics whose confidence reaches the
+threshold, up to a cap.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -15,7 +22,45 @@ from .text import slugify
 
 MAX_TOPICS_PER_PAPER = 3
 TITLE_WEIGHT = 3
-MIN_SCORE = 2  # a title match alone, or two different terms in the abstract
+MIN_SCORE = 1  # one term anywhere makes a topic a candidate; its confidence decides the rest
+THRESHOLD = 0.5  # the confidence a second or third topic needs (see benchmarks/tags.py)
+# Each term point multiplies the doubt by this: a second topic needs five points from terms alone (a
+# title match and two abstract terms), four let through wrong topics (tests/fixtures/seed_labels.yml).
+TERM_DECAY = 0.87
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    """How many topics a paper gets, and how sure sitegen must be of the ones after its first."""
+
+    threshold: float = THRESHOLD
+    max_topics: int = MAX_TOPICS_PER_PAPER
+    min_examples: int = 3  # curator-tagged papers a topic needs before the classifier speaks for it
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A topic sitegen would give a paper, how sure it is, and why."""
+
+    topic: str
+    confidence: float
+    terms: float  # the confidence from topics.yml's terms alone
+    model: float | None = None  # the classifier's probability, when the topic has one
+
+
+def term_confidence(score: int) -> float:
+    """Confidence from a term score: 1 point 0.13, 3 points 0.34, 5 points 0.50, 10 points 0.75."""
+    return 1.0 - TERM_DECAY ** score
+
+
+def combine(terms: float, model: float | None) -> float:
+    """One confidence from both signals, either of which may vouch for the topic (a noisy-or).
+
+    Measured in benchmarks/tags.py against the classifier alone, the mean and the larger of the two.
+    """
+    if model is None:
+        return terms
+    return 1.0 - (1.0 - terms) * (1.0 - model)
 
 
 @dataclass(frozen=True)
@@ -65,7 +110,7 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
     seen: dict[str, int] = {}
     for number, node in enumerate(items.value, start=1):
         if not isinstance(node, yaml.MappingNode):
-            problem(f"topic {number}: expected a mapping with name, description, terms", node)
+            problem(f"topic {number}: expected a mapping with name, description and terms", node)
             continue
         fields = {k.value: v for k, v in node.value}
         unknown = sorted(set(fields) - {"name", "slug", "description", "terms", "intro", "pinned"})
@@ -90,8 +135,9 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
                     terms.append(term.value.strip())
                 else:
                     problem(f"{label}: every term must be a non-empty string", term)
-        if not terms:
-            problem(f"{label}: 'terms' must be a non-empty list of strings", terms_node or node)
+        if terms_node is not None and not isinstance(terms_node, yaml.SequenceNode):
+            problem(f"{label}: 'terms' must be a list of strings", terms_node,
+                    "leave 'terms' out for a topic learned only from the papers you tag with it")
             continue
         slug_node = fields.get("slug")
         slug = slugify(slug_node.value if isinstance(slug_node, yaml.ScalarNode) else name)
@@ -220,21 +266,48 @@ def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int,
     return scored
 
 
-def tag_paper(paper: Paper, matcher: Matcher) -> Paper:
-    """Give a paper its source keywords that name a topic, then its best-matching topics (three at most)."""
-    named = [matcher.by_label[k.casefold()] for k in paper.keywords if k.casefold() in matcher.by_label]
-    scored = score_topics(paper.title, paper.abstract, matcher)
-    scored.sort(key=lambda st: -st[0])  # stable: equal scores keep the taxonomy's order
-    tags = list(dict.fromkeys(named))
-    for _, topic in scored:
-        if len(tags) >= MAX_TOPICS_PER_PAPER:
+def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = None) -> list[Suggestion]:
+    """Every topic with some support, most confident first (ties keep the taxonomy's order).
+
+    `model` holds the classifier's probabilities for the topics it knows;
+    a source keyword naming a topic is certain.
+    """
+    named = {matcher.by_label[k.casefold()] for k in paper.keywords if k.casefold() in matcher.by_label}
+    terms = {topic.name: term_confidence(score) for score, topic in
+             score_topics(paper.title, paper.abstract, matcher)}
+    found = []
+    for topic in matcher.topics:
+        name = topic.name
+        term = 1.0 if name in named else terms.get(name, 0.0)
+        learned = model.get(name) if model is not None else None
+        confidence = 1.0 if name in named else combine(term, learned)
+        if confidence > 0 and (term > 0 or learned is not None):
+            found.append(Suggestion(name, confidence, term, learned))
+    found.sort(key=lambda s: -s.confidence)
+    return found
+
+
+def choose(suggestions: Sequence[Suggestion], settings: TagSettings) -> list[Suggestion]:
+    """The paper's tags: its most confident topic, then those that reach the threshold, up to the cap."""
+    chosen: list[Suggestion] = []
+    for suggestion in suggestions:
+        if len(chosen) >= settings.max_topics:
             break
-        if topic.name not in tags:
-            tags.append(topic.name)
-    return replace(paper, tags=tuple(tags))
+        # The first topic needs any term, or a classifier that is more sure than not.
+        first_ok = suggestion.terms > 0 or suggestion.confidence >= 0.5
+        if (first_ok if not chosen else suggestion.confidence >= settings.threshold):
+            chosen.append(suggestion)
+    return chosen
 
 
-def tag_papers(papers: Iterable[Paper], topics: list[Topic]) -> list[Paper]:
-    """Tag every paper."""
+def tag_paper(paper: Paper, matcher: Matcher, settings: TagSettings | None = None,
+              model: Mapping[str, float] | None = None) -> Paper:
+    """The paper with the tags sitegen gives it (see choose)."""
+    chosen = choose(suggest(paper, matcher, model), settings or TagSettings())
+    return replace(paper, tags=tuple(s.topic for s in chosen))
+
+
+def tag_papers(papers: Iterable[Paper], topics: list[Topic], settings: TagSettings | None = None) -> list[Paper]:
+    """Tag every paper by its terms alone."""
     matcher = Matcher(topics)
-    return [tag_paper(p, matcher) for p in papers]
+    return [tag_paper(p, matcher, settings) for p in papers]

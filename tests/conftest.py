@@ -40,6 +40,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     make_project(root, [FIXTURES / "small.txt"])
     shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    # The small taxonomy's terms are precise: a title match is enough for a second topic.
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write("tag_threshold = 0.3\n")
     return root
 
 
