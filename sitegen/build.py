@@ -18,6 +18,7 @@ from typing import Any
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
+from .learn import learned_for_new
 from .feeds import feed_path, render_feed
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, parse_page, read_pages, source_ref, tag_names
@@ -345,9 +346,10 @@ def _paper_pages(
                      "only in your version control",
                 once=True,
             ))
-    # Only new papers are auto-tagged: an existing page's tags are the curator's.
+    # Only new papers are auto-tagged: an existing page's tags are the curator's, and teach the classifier.
     # Workers read the papers from memory shared at fork; only the rendered pages travel back.
-    shared = (Matcher(topics), added, [(paper, hidden) for _, paper, hidden in jobs])
+    learned = learned_for_new(pages, [paper for _, paper, _ in jobs], topics, config.tagging)
+    shared = (Matcher(topics), config.tagging, added, [(paper, hidden) for _, paper, hidden in jobs], learned)
     parts = map_shared(render_range, shared, chunks(len(jobs)), len(jobs))
     for (slug, paper, _), (meta, text) in zip(jobs, (page for part in parts for page in part), strict=True):
         out[f"{PAPERS}/{slug}.md"] = text

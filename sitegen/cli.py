@@ -157,11 +157,13 @@ def dedupe_command(sources: tuple[str, ...], fmt: str | None, project: Path | No
 @_project_options
 @click.option("--dry-run", is_flag=True, help="Show the tag changes without writing anything.")
 def retag_command(project: Path | None, content: str | None, verbose: bool, dry_run: bool) -> None:
-    """Re-apply topics.yml to existing paper pages, then rebuild.
+    """Re-apply topics.yml and the topics learned from your tags, then rebuild.
 
     Tags you added by hand stay, tags you removed stay removed (each page
     remembers what sitegen gave it in `auto_tags`); only sitegen's own tags
-    follow the taxonomy.
+    follow the taxonomy and the classifier. Pages you tagged teach it and
+    only gain topics new to them whose terms match. Each change is shown
+    with its confidence.
     """
     with _errors(verbose):
         config = _config(project, content)
@@ -170,7 +172,7 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
             _print(problems)
             sys.exit(2)
         pages, _, problems = read_pages(config.content / "papers", config.root)
-        changes, skipped = plan_retag(pages, topics, config.root)
+        changes, skipped = plan_retag(pages, topics, config.root, config.tagging)
         _print(problems + skipped)
         for change in changes:
             click.echo(change.describe(config.root))

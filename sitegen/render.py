@@ -12,7 +12,7 @@ import jinja2
 from . import yamltext
 from .models import Paper, SourceRef
 from .pages import Page, source_ref
-from .tag import Matcher, tag_paper
+from .tag import Matcher, TagSettings, tag_paper
 from .text import escape_html_text
 
 AUTO_TAGS = "auto_tags"
@@ -97,17 +97,20 @@ def _shared_environment() -> jinja2.Environment:
     return environment()
 
 
-def render_range(
-    shared: tuple[Matcher, dt.date, Sequence[tuple[Paper, bool]]], span: range,
-) -> list[tuple[dict[str, Any], str]]:
+# The topic matcher, the tag settings, the day the pages are added, every (paper, hidden) job, and
+# the classifier's topic probabilities for each job's paper (None: no topic is learned yet).
+RenderJobs = tuple[Matcher, TagSettings, dt.date, Sequence[tuple[Paper, bool]], Sequence[dict[str, float]] | None]
+
+
+def render_range(shared: RenderJobs, span: range) -> list[tuple[dict[str, Any], str]]:
     """Tag some new papers and render their pages: front matter and text (run in worker processes).
 
-    `shared` holds the topic matcher, the day the pages are added, and every
-    (paper, hidden) job; `span` says which of the jobs to do.
+    `span` says which of the jobs of `shared` to do.
     """
-    matcher, added, jobs = shared
+    matcher, settings, added, jobs, learned = shared
     env = _shared_environment()
-    return [render_new_paper(env, tag_paper(jobs[i][0], matcher), added, jobs[i][1]) for i in span]
+    return [render_new_paper(env, tag_paper(jobs[i][0], matcher, settings, learned[i] if learned else None),
+                             added, jobs[i][1]) for i in span]
 
 
 def safe_to_reserialise(page: Page) -> bool:

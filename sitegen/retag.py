@@ -1,20 +1,28 @@
-"""Re-apply topics.yml to existing paper pages without undoing the curator's tag edits.
+"""Re-apply topics.yml and the learned topics to existing paper pages without undoing the curator's edits.
 
-Each page remembers in ``auto_tags`` what the topic matcher gave it. A tag in
-``tags`` but not in ``auto_tags`` was added by the curator and is kept; a tag
-in ``auto_tags`` but not in ``tags`` was removed by the curator and is never
-added back (it stays remembered). Only sitegen's own tags follow topics.yml.
+Each page remembers in ``auto_tags`` what sitegen gave it. A tag in ``tags``
+but not in ``auto_tags`` was added by the curator and is kept; a tag in
+``auto_tags`` but not in ``tags`` was removed by the curator and is never
+added back (it stays remembered). Only sitegen's own tags follow.
+
+Pages the curator has tagged (tags differing from ``auto_tags``, or no
+``auto_tags``) are the classifier's examples, not its output: they only gain
+a topic whose terms match them and that sitegen never gave them before (a
+topic new to topics.yml, typically), so retagging with a newly taught model
+leaves them byte-identical.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from .learn import curator_tagged, examples, paper_text, predict
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, tag_names
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
-from .tag import Matcher, Topic, tag_paper
+from .tag import Matcher, TagSettings, Topic, choose, suggest
 
 
 @dataclass(frozen=True)
@@ -25,10 +33,12 @@ class Retag:
     added: tuple[str, ...]
     removed: tuple[str, ...]
     text: str
+    confidence: Mapping[str, float] = field(default_factory=dict)  # of each added or removed topic now
 
     def describe(self, base: Any) -> str:
-        """One line for the terminal: ``content/papers/x.md: + A, - B``."""
-        parts = [f"+ {t}" for t in self.added] + [f"- {t}" for t in self.removed]
+        """One line for the terminal: ``content/papers/x.md: + A (0.82), - B (0.12)``."""
+        parts = [f"{sign} {t} ({self.confidence.get(t, 0.0):.2f})"
+                 for sign, names in (("+", self.added), ("-", self.removed)) for t in names]
         return f"{display_path(self.page.path, base)}: {', '.join(parts) or 'tag memory recorded'}"
 
 
@@ -54,28 +64,51 @@ def _memory(meta: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def plan_retag(pages: list[Page], topics: list[Topic], base: Any) -> tuple[list[Retag], list[Diagnostic]]:
-    """The tag changes topics.yml asks for, page by page."""
+def plan_retag(
+    pages: list[Page], topics: list[Topic], base: Any, settings: TagSettings | None = None,
+) -> tuple[list[Retag], list[Diagnostic]]:
+    """The tag changes topics.yml and the curator's examples ask for, page by page."""
+    settings = settings or TagSettings()
     matcher = Matcher(topics)
+    names = [t.name for t in topics]
+    curated = examples(pages, names)
+    texts = [paper_text(page.title, page.abstract) for page in pages]
+    index = {page.slug: i for i, page in enumerate(pages)}
+    learned = predict(texts, {index[slug]: tags for slug, tags in curated.items()}, names,
+                      settings.min_examples) if curated else None
     changes: list[Retag] = []
     problems: list[Diagnostic] = []
-    for page in pages:
+    for i, page in enumerate(pages):
         keywords = page.meta.get("keywords")
         paper = Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
                       keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else ())
-        matched = tag_paper(paper, matcher).tags
         tags = tag_names(page.meta)
         memory = _memory(page.meta)
-        new_tags, new_memory = merge_tags(tags, memory, matched)
+        if curator_tagged(page.meta):
+            # The curator's page: only topics sitegen never offered it, and only on their terms' word.
+            offered = choose(suggest(paper, matcher), settings)
+            known = set(tags) | set(memory or ())
+            fresh = [s for s in offered if s.topic not in known]
+            new_tags = tags + tuple(s.topic for s in fresh)
+            new_memory: tuple[str, ...] | None = (
+                tuple(dict.fromkeys([*(memory or ()), *(s.topic for s in fresh)])) if fresh else memory)
+            confidence = {s.topic: s.confidence for s in offered}
+        else:
+            found = suggest(paper, matcher, learned[i] if learned else None)
+            confidence = {s.topic: s.confidence for s in found}
+            matched = tuple(s.topic for s in choose(found, settings))
+            new_tags, new_memory = merge_tags(tags, memory, matched)
         if new_tags == tags and new_memory == memory:
             continue
         if not safe_to_reserialise(page):
             problems.append(Diagnostic(
                 "warning", display_path(page.path, base), "not retagged: the front matter has comments",
-                line=1, hint=f"tags topics.yml gives it: {', '.join(matched) or 'none'}",
+                line=1, hint=f"tags sitegen gives it: {', '.join(new_tags) or 'none'}",
             ))
             continue
-        _, text = set_fields(page, {"tags": list(new_tags), AUTO_TAGS: list(new_memory)}, after="tags")
-        changes.append(Retag(page, tuple(t for t in new_tags if t not in tags),
-                             tuple(t for t in tags if t not in new_tags), text))
+        _, text = set_fields(page, {"tags": list(new_tags), AUTO_TAGS: list(new_memory or ())}, after="tags")
+        added = tuple(t for t in new_tags if t not in tags)
+        removed = tuple(t for t in tags if t not in new_tags)
+        changes.append(Retag(page, added, removed, text,
+                             {t: confidence.get(t, 0.0) for t in (*added, *removed)}))
     return changes, problems
