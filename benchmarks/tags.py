@@ -112,7 +112,8 @@ def main() -> None:
     settings = TagSettings(min_examples=args.min_examples)
     print(f"labelled set: {len(papers)} seed papers, {len(names)} topics, "
           f"{sum(map(len, labels)) / len(labels):.2f} accepted topics a paper; {args.splits} splits a share")
-    print(f"{'share':>6} {'curator papers':>15} {'learned tags':>13} {'terms only':>11} {'baseline':>9} {'s/split':>8}")
+    print(f"{'share':>6} {'curator papers':>15} {'learned tags':>13} {'terms only':>11} {'baseline':>9} "
+          f"{'s/split':>8}")
     for share in SHARES:
         scores: dict[str, list[float]] = {"learned": [], "terms": [], "baseline": []}
         started = time.perf_counter()
@@ -122,14 +123,15 @@ def main() -> None:
             cut = round(share * len(order))
             train_at, test_at = sorted(order[:cut]), sorted(order[cut:])
             truth = [labels[i] for i in test_at]
-            scores["learned"].append(micro_f1(learned(papers, train_at, test_at, labels, matcher, settings), truth))
+            scores["learned"].append(micro_f1(
+                learned(papers, train_at, test_at, labels, matcher, settings), truth))
             scores["terms"].append(micro_f1(
                 learned(papers, train_at, test_at, labels, matcher, settings, use_model=False), truth))
             scores["baseline"].append(micro_f1(baseline(texts, train_at, test_at, labels, names), truth))
         took = (time.perf_counter() - started) / args.splits
         med = {k: statistics.median(v) for k, v in scores.items()}
-        print(f"{share:>6.0%} {cut:>15} {med['learned']:>13.3f} {med['terms']:>11.3f} {med['baseline']:>9.3f} "
-              f"{took:>8.1f}")
+        print(f"{share:>6.0%} {cut:>15} {med['learned']:>13.3f} {med['terms']:>11.3f} "
+              f"{med['baseline']:>9.3f} {took:>8.1f}")
 
 
 if __name__ == "__main__":

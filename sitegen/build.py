@@ -18,8 +18,8 @@ from typing import Any
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
-from .learn import learned_for_new
 from .feeds import feed_path, render_feed
+from .learn import learned_for_new
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, parse_page, read_pages, source_ref, tag_names
 from .parallel import Standby, chunks, map_shared

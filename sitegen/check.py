@@ -13,10 +13,15 @@ import re
 from pathlib import Path
 
 from .dedupe import candidate_pairs, compare
-from .models import Diagnostic, display_path
+from .learn import curated_tags, held_out_probabilities, paper_text, predict
+from .models import Diagnostic, Paper, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
 from .reconcile import entries, page_evidence, read_overrides
-from .tag import Topic
+from .render import AUTO_TAGS
+from .tag import Matcher, TagSettings, Topic, suggest
+
+LOW_CONFIDENCE = 0.25  # an automatic tag resting on one or two words of the abstract
+DISAGREES = 0.2  # a curator tag the classifier, not taught by that page, gives less than this
 
 # Markdown links and images: [text](target) — the target up to white space or ")".
 _LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -86,7 +91,48 @@ def likely_duplicates(pages: list[Page], base: Path) -> list[Diagnostic]:
     return problems
 
 
-def check_content(content: Path, topics: list[Topic], base: Path) -> list[Diagnostic]:
+def check_confidence(
+    pages: list[Page], topics: list[Topic], settings: TagSettings, base: Path,
+) -> list[Diagnostic]:
+    """Automatic tags of low confidence; curator tags the classifier strongly disagrees with."""
+    names = [t.name for t in topics]
+    matcher = Matcher(topics)
+    texts = [paper_text(p.title, p.abstract) for p in pages]
+    curated = {i: tuple(t for t in tags if t in names) for i, p in enumerate(pages)
+               if (tags := curated_tags(p.meta)) is not None and p.meta.get("hidden") is not True}
+    learned = predict(texts, curated, names, settings.min_examples) if curated else None
+    held_out = held_out_probabilities(texts, curated, names, settings.min_examples) if learned else {}
+    problems = []
+    for i, page in enumerate(pages):
+        if page.meta.get("hidden") is True:
+            continue
+        shown = display_path(page.path, base)
+        paper = Paper("", page.title, page.abstract, (), None, ())
+        if i in curated:
+            probabilities = held_out.get(i, {})
+            terms = {s.topic: s.terms for s in suggest(paper, matcher)}
+            for tag in curated[i]:
+                if tag in probabilities and probabilities[tag] < DISAGREES and not terms.get(tag):
+                    problems.append(Diagnostic(
+                        "warning", shown, f"tag {tag!r} looks like a slip: the topics learned from your "
+                        f"other tags give it {probabilities[tag]:.2f}, and no term of it matches",
+                        line=page.key_line("tags"), hint="remove it if it is one; if not, nothing changes"))
+            continue
+        confidence = {s.topic: s.confidence for s in suggest(paper, matcher, learned[i] if learned else None)}
+        memory = page.meta.get(AUTO_TAGS)
+        remembered = {str(t) for t in memory} if isinstance(memory, list) else set()
+        for tag in tag_names(page.meta):
+            if tag in remembered and tag in names and confidence.get(tag, 0.0) < LOW_CONFIDENCE:
+                problems.append(Diagnostic(
+                    "warning", shown, f"automatic tag {tag!r} has low confidence "
+                    f"({confidence.get(tag, 0.0):.2f})", line=page.key_line("tags"),
+                    hint="keep it, or replace it by the right topic: the tags you set teach sitegen"))
+    return problems
+
+
+def check_content(
+    content: Path, topics: list[Topic], base: Path, settings: TagSettings | None = None,
+) -> list[Diagnostic]:
     """Every problem of the content folder, sorted by file and line."""
     pages, _, problems = read_pages(content / "papers", base)
     problems.extend(read_overrides(pages, [], base).problems)
@@ -99,4 +145,5 @@ def check_content(content: Path, topics: list[Topic], base: Path) -> list[Diagno
                                        line=_body_line(page, max(at, 0))))
         problems.extend(check_links(page, content, shown))
     problems.extend(likely_duplicates(pages, base))
+    problems.extend(check_confidence(pages, topics, settings or TagSettings(), base))
     return sorted(problems, key=lambda d: (d.path, d.line or 0))

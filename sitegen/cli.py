@@ -202,7 +202,7 @@ def check_command(project: Path | None, content: str | None, verbose: bool, stri
     with _errors(verbose):
         config = _config(project, content)
         topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
-        problems += check_content(config.content, topics, config.root)
+        problems += check_content(config.content, topics, config.root, config.tagging)
         problems += check_layouts(config.root)
     _print(problems)
     errors = sum(1 for p in problems if p.level == "error")

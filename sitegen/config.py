@@ -6,7 +6,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .models import Diagnostic
@@ -37,7 +37,7 @@ class Config:
     description: str
     format: str | None = None  # read every source in this format instead of detecting it
     site_url: str = ""  # where the site is published, for absolute links in feeds
-    tagging: TagSettings = TagSettings()
+    tagging: TagSettings = field(default_factory=TagSettings)
 
 
 class ConfigError(Exception):

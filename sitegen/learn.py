@@ -21,7 +21,7 @@ from .pages import Page, tag_names
 from .render import AUTO_TAGS
 from .tag import TagSettings, Topic
 
-C = 4.0  # inverse regularisation of the logistic regressions (balanced classes): measured in benchmarks/tags.py
+C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
 FOLDS = 5  # for the probabilities `sitegen check` gives a curator's own tags
 
 

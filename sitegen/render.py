@@ -99,7 +99,8 @@ def _shared_environment() -> jinja2.Environment:
 
 # The topic matcher, the tag settings, the day the pages are added, every (paper, hidden) job, and
 # the classifier's topic probabilities for each job's paper (None: no topic is learned yet).
-RenderJobs = tuple[Matcher, TagSettings, dt.date, Sequence[tuple[Paper, bool]], Sequence[dict[str, float]] | None]
+RenderJobs = tuple[Matcher, TagSettings, dt.date, Sequence[tuple[Paper, bool]],
+                   Sequence[dict[str, float]] | None]
 
 
 def render_range(shared: RenderJobs, span: range) -> list[tuple[dict[str, Any], str]]:

@@ -307,7 +307,9 @@ def tag_paper(paper: Paper, matcher: Matcher, settings: TagSettings | None = Non
     return replace(paper, tags=tuple(s.topic for s in chosen))
 
 
-def tag_papers(papers: Iterable[Paper], topics: list[Topic], settings: TagSettings | None = None) -> list[Paper]:
+def tag_papers(
+    papers: Iterable[Paper], topics: list[Topic], settings: TagSettings | None = None,
+) -> list[Paper]:
     """Tag every paper by its terms alone."""
     matcher = Matcher(topics)
     return [tag_paper(p, matcher, settings) for p in papers]
