@@ -22,6 +22,7 @@ from .render import AUTO_TAGS
 from .tag import TagSettings, Topic
 
 C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
+MIN_DF = 2  # a word of one paper only says nothing about a topic
 FOLDS = 5  # for the probabilities `sitegen check` gives a curator's own tags
 
 
@@ -89,15 +90,18 @@ def predict(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1,
-                                 max_features=200_000, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b",
-                                 dtype=np.float32)
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=MIN_DF, dtype=np.float32,
+                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b")
     matrix = vectorizer.fit_transform(texts)
+    # Only the words of the labelled texts can carry weight: the rest would only slow the solver down.
+    training = matrix[at]
+    used = np.flatnonzero(training.getnnz(axis=0))
+    training, matrix = training[:, used], matrix[:, used].tocsr()
     columns = {}
     for topic in known:
         target = np.array([topic in t for t in tags])
         model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
-        columns[topic] = model.fit(matrix[at], target).predict_proba(matrix)[:, 1]
+        columns[topic] = model.fit(training, target).predict_proba(matrix)[:, 1]
     return [{topic: float(column[i]) for topic, column in columns.items()} for i in range(len(texts))]
 
 
