@@ -68,7 +68,8 @@ def curate(root: Path, rng: random.Random, share: float = 0.1) -> dict[Path, byt
 
 def timed(args: list[str], root: Path) -> tuple[float, str]:
     started = time.perf_counter()
-    run = subprocess.run([*SITEGEN, *args, "--project", str(root)], capture_output=True, text=True, check=True)
+    command = [*SITEGEN, *args, "--project", str(root)]
+    run = subprocess.run(command, capture_output=True, text=True, check=True)
     return time.perf_counter() - started, run.stdout
 
 

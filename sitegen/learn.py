@@ -90,9 +90,13 @@ def predict(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=MIN_DF, dtype=np.float32,
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32,
+                                 min_df=MIN_DF if len(texts) >= 20 else 1,
                                  token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b")
-    matrix = vectorizer.fit_transform(texts)
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no usable words at all
+        return None
     # Only the words of the labelled texts can carry weight: the rest would only slow the solver down.
     training = matrix[at]
     used = np.flatnonzero(training.getnnz(axis=0))
