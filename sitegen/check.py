@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .dedupe import candidate_pairs, compare
-from .learn import curated_tags, held_out_probabilities, paper_text, predict
+from .learn import examples, held_out_probabilities, paper_text, predict
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
 from .reconcile import entries, page_evidence, read_overrides
@@ -98,8 +98,8 @@ def check_confidence(
     names = [t.name for t in topics]
     matcher = Matcher(topics)
     texts = [paper_text(p.title, p.abstract) for p in pages]
-    curated = {i: tuple(t for t in tags if t in names) for i, p in enumerate(pages)
-               if (tags := curated_tags(p.meta)) is not None and p.meta.get("hidden") is not True}
+    index = {page.slug: i for i, page in enumerate(pages)}
+    curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
     learned = predict(texts, curated, names, settings.min_examples) if curated else None
     held_out = held_out_probabilities(texts, curated, names, settings.min_examples) if learned else {}
     problems = []

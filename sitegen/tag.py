@@ -56,7 +56,7 @@ def term_confidence(score: int) -> float:
 def combine(terms: float, model: float | None) -> float:
     """One confidence from both signals, either of which may vouch for the topic (a noisy-or).
 
-    Measured in benchmarks/tags.py against the classifier alone, the mean and the larger of the two.
+    Measured in benchmarks/tags.py against the mean of the two, and the larger of that and the classifier's.
     """
     if model is None:
         return terms

@@ -31,6 +31,14 @@ def make_project(root: Path, sources: list[Path] | None = None) -> Path:
     return root
 
 
+def small_taxonomy(root: Path) -> None:
+    """Use the tests' small taxonomy in a project made by make_project."""
+    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    # Its terms are precise: a title match is enough for a second topic.
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write("tag_threshold = 0.3\n")
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project holding the small fixture dump, with the build date pinned."""
@@ -39,10 +47,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "proj"
     root.mkdir()
     make_project(root, [FIXTURES / "small.txt"])
-    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
-    # The small taxonomy's terms are precise: a title match is enough for a second topic.
-    with (root / "pyproject.toml").open("a", encoding="utf-8") as config:
-        config.write("tag_threshold = 0.3\n")
+    small_taxonomy(root)
     return root
 
 

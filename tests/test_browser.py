@@ -26,7 +26,7 @@ import pytest
 from sitegen.build import build
 from sitegen.config import load_config
 
-from .conftest import FIXTURES, REPO, make_project
+from .conftest import FIXTURES, REPO, make_project, small_taxonomy
 from .test_search import set_search
 from .test_site import mkdocs_build
 
@@ -54,7 +54,7 @@ def serve(folder: Path) -> tuple[str, ThreadingHTTPServer]:
 def built_site(root: Path, record: dict[str, Any], search: str = "") -> tuple[str, ThreadingHTTPServer]:
     """The small project plus one JSON Lines record, built, and served on localhost: its URL and server."""
     make_project(root, [FIXTURES / "small.txt"])
-    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    small_taxonomy(root)
     (root / "sources/more.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     if search:
         set_search(root, f"      search: {search}\n")

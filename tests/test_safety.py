@@ -19,7 +19,7 @@ from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.pages import parse_page
 
-from .conftest import FIXTURES, SEEDS, make_project
+from .conftest import FIXTURES, SEEDS, make_project, small_taxonomy
 
 
 def tree(content: Path) -> dict[str, bytes]:
@@ -75,7 +75,7 @@ EDITS = st.sampled_from(["tags", "rating", "title", "notes", "hidden", "links", 
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("built")
     make_project(root, [FIXTURES / "small.txt"])
-    shutil.copy(FIXTURES / "topics.yml", root / "topics.yml")
+    small_taxonomy(root)
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     build(load_config(root))
     return root
