@@ -21,8 +21,9 @@ from typing import Any
 from .learn import curator_tagged, examples, paper_text, predict
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, tag_names
+from .parallel import chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
-from .tag import Matcher, TagSettings, Topic, choose, suggest
+from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ def _memory(meta: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
+def _paper(page: Page) -> Paper:
+    keywords = page.meta.get("keywords")
+    return Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
+                 keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else ())
+
+
 def plan_retag(
     pages: list[Page], topics: list[Topic], base: Any, settings: TagSettings | None = None,
 ) -> tuple[list[Retag], list[Diagnostic]]:
@@ -76,17 +83,19 @@ def plan_retag(
     index = {page.slug: i for i, page in enumerate(pages)}
     learned = predict(texts, {index[slug]: tags for slug, tags in curated.items()}, names,
                       settings.min_examples) if curated else None
+    papers = [_paper(page) for page in pages]
+    # Term matching is most of the work: on every core, as in the build.
+    parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
+    terms = [found for part in parts for found in part]
     changes: list[Retag] = []
     problems: list[Diagnostic] = []
     for i, page in enumerate(pages):
-        keywords = page.meta.get("keywords")
-        paper = Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
-                      keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else ())
+        paper = papers[i]
         tags = tag_names(page.meta)
         memory = _memory(page.meta)
         if curator_tagged(page.meta):
             # The curator's page: only topics sitegen never offered it, and only on their terms' word.
-            offered = choose(suggest(paper, matcher), settings)
+            offered = choose(suggest(paper, matcher, terms=terms[i]), settings)
             known = set(tags) | set(memory or ())
             fresh = [s for s in offered if s.topic not in known]
             new_tags = tags + tuple(s.topic for s in fresh)
@@ -94,7 +103,7 @@ def plan_retag(
                 tuple(dict.fromkeys([*(memory or ()), *(s.topic for s in fresh)])) if fresh else memory)
             confidence = {s.topic: s.confidence for s in offered}
         else:
-            found = suggest(paper, matcher, learned[i] if learned else None)
+            found = suggest(paper, matcher, learned[i] if learned else None, terms[i])
             confidence = {s.topic: s.confidence for s in found}
             matched = tuple(s.topic for s in choose(found, settings))
             new_tags, new_memory = merge_tags(tags, memory, matched)

@@ -266,21 +266,35 @@ def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int,
     return scored
 
 
-def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = None) -> list[Suggestion]:
+def term_confidences(paper: Paper, matcher: Matcher) -> dict[str, float]:
+    """Each topic's confidence from the terms alone; a source keyword naming a topic is certain."""
+    terms = {topic.name: term_confidence(score) for score, topic in
+             score_topics(paper.title, paper.abstract, matcher)}
+    named = (matcher.by_label[k.casefold()] for k in paper.keywords if k.casefold() in matcher.by_label)
+    terms.update((name, 1.0) for name in named)
+    return terms
+
+
+def term_confidences_range(shared: tuple[Matcher, Sequence[Paper]], span: range) -> list[dict[str, float]]:
+    """term_confidences of some of the papers (run in worker processes)."""
+    matcher, papers = shared
+    return [term_confidences(papers[i], matcher) for i in span]
+
+
+def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = None,
+            terms: Mapping[str, float] | None = None) -> list[Suggestion]:
     """Every topic with some support, most confident first (ties keep the taxonomy's order).
 
     `model` holds the classifier's probabilities for the topics it knows;
-    a source keyword naming a topic is certain.
+    `terms`, the paper's term_confidences when they are known already.
     """
-    named = {matcher.by_label[k.casefold()] for k in paper.keywords if k.casefold() in matcher.by_label}
-    terms = {topic.name: term_confidence(score) for score, topic in
-             score_topics(paper.title, paper.abstract, matcher)}
+    terms = term_confidences(paper, matcher) if terms is None else terms
     found = []
     for topic in matcher.topics:
         name = topic.name
-        term = 1.0 if name in named else terms.get(name, 0.0)
+        term = terms.get(name, 0.0)
         learned = model.get(name) if model is not None else None
-        confidence = 1.0 if name in named else combine(term, learned)
+        confidence = 1.0 if term == 1.0 else combine(term, learned)
         if confidence > 0 and (term > 0 or learned is not None):
             found.append(Suggestion(name, confidence, term, learned))
     found.sort(key=lambda s: -s.confidence)
