@@ -111,7 +111,7 @@ def test_check_reports_a_likely_slip_and_automatic_tags_of_low_confidence(taught
     set_tags(slip, ["Felines", "Spaceflight"])
     doubtful = page(taught, "A study of rockets number 11")
     post = frontmatter.load(doubtful)
-    post["tags"] = post["auto_tags"] = ["Cooking"]  # as if one abstract word had matched it
+    post["tags"], post["auto_tags"] = ["Cooking"], ["Cooking"]  # as if one abstract word had matched it
     doubtful.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
     result = cli(taught, "check")
     assert result.exit_code == 0, result.output  # warnings, not errors
