@@ -28,7 +28,7 @@ from .progress import Stages
 from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key
-from .render import environment, render_range, safe_to_reserialise, update_page
+from .render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
 from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import Matcher, Topic, load_topics
@@ -126,6 +126,7 @@ def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
         venue=_text(meta["venue"]) if meta.get("venue") else None,
         arxiv=_text(meta["arxiv"]) if meta.get("arxiv") else None,
         doi=_text(meta["doi"]) if meta.get("doi") else None,
+        citation=citation_of_meta(meta),
     )
 
 

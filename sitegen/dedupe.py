@@ -23,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from .ids import is_generic_title, name_words
-from .models import Link, Paper, Record, SourceRef
+from .models import Citation, Link, Paper, Record, SourceRef
 from .parallel import chunks, map_shared, workers
 from .text import normalize_title
 
@@ -528,6 +528,14 @@ def merge_authors(lists: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(base)
 
 
+def merge_citations(citations: list[Citation]) -> Citation:
+    """Each part of a citation from the first record having it; the fullest page range ("73-76", not "73")."""
+    def first(values: Iterable[str | None]) -> str | None:
+        return next((v for v in values if v), None)
+    return Citation(kind=first(c.kind for c in citations), volume=first(c.volume for c in citations),
+                    number=first(c.number for c in citations), pages=_richest(c.pages for c in citations))
+
+
 def _title_richness(title: str) -> tuple[int, int]:
     """The longest title keeps subtitles; among equals, capitals carry information
     ("SpinDet" over "spindet"), but not a title in all capitals; then the first read."""
@@ -560,7 +568,7 @@ def merge_records(records: list[Record]) -> Paper:
             links=_distinct_links(_by_url(records)),
             listed=r.listed, sources=(r.source,), authors=r.authors, year=r.year or None,
             published=r.published or None, venue=r.venue or None, arxiv=r.arxiv or None, doi=r.doi or None,
-            upvotes=r.upvotes, keywords=tuple(dict.fromkeys(r.keywords)),
+            upvotes=r.upvotes, keywords=tuple(dict.fromkeys(r.keywords)), citation=r.citation,
         )
     ordered = sorted(records, key=lambda r: r.source)
     title = max(ordered, key=lambda r: _title_richness(r.title)).title
@@ -583,4 +591,5 @@ def merge_records(records: list[Record]) -> Paper:
         doi=next((r.doi for r in ordered if r.doi), None),
         upvotes=max((r.upvotes for r in ordered if r.upvotes is not None), default=None),
         keywords=tuple(keywords),
+        citation=merge_citations([r.citation for r in ordered]),
     )

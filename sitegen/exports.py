@@ -11,14 +11,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from .render import citation_fields
 from .site import PaperView
 from .tag import Topic
 from .write import Output
 
 EXPORTS = "exports"
 FORMATS = ("json", "csv", "bib")
-_CSV_FIELDS = ("title", "authors", "year", "venue", "arxiv", "doi", "url", "topics", "code", "added", "page",
-               "abstract")
+_CSV_FIELDS = ("title", "authors", "year", "venue", "volume", "issue", "pages", "entry_type", "arxiv", "doi", "url",
+               "topics", "code", "added", "page", "abstract")
 
 
 def paper_url(paper: PaperView) -> str | None:
@@ -35,11 +36,13 @@ def export_paths(topic: Topic | None = None) -> dict[str, str]:
 
 
 def _record(paper: PaperView) -> dict[str, Any]:
+    citation = citation_fields(paper.citation)
     return {
         "title": paper.title,
         "authors": list(paper.authors),
         "year": paper.year,
         "venue": paper.venue,
+        **{key: citation.get(key) for key in ("volume", "issue", "pages", "entry_type")},
         "arxiv": paper.arxiv,
         "doi": paper.doi,
         "url": paper_url(paper),
@@ -81,6 +84,9 @@ def _bib_value(text: str) -> str:
         m.group(1), "\\" + m.group(1)), " ".join(text.split()))
 
 
+_PROCEEDINGS = frozenset(("inproceedings", "conference", "incollection", "inbook"))
+
+
 def _bib_key(paper: PaperView, taken: set[str]) -> str:
     first = paper.authors[0].split()[-1] if paper.authors else ""
     word = next((w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3), "paper")
@@ -102,8 +108,13 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
             fields.append(("author", " and ".join(_bib_value(a) for a in paper.authors)))
         if paper.year:
             fields.append(("year", str(paper.year)))
+        citation = paper.citation
         if paper.venue:
-            fields.append(("journal", _bib_value(paper.venue)))
+            container = "booktitle" if citation.kind in _PROCEEDINGS else "journal"
+            fields.append((container, _bib_value(paper.venue)))
+        fields += [(name, _bib_value(value)) for name, value in (
+            ("volume", citation.volume), ("number", citation.number),
+            ("pages", (citation.pages or "").replace("-", "--"))) if value]
         if paper.doi:
             fields.append(("doi", _bib_value(paper.doi)))
         if paper.arxiv:  # as arXiv's own BibTeX has it
@@ -114,7 +125,7 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
             fields.append(("keywords", _bib_value(", ".join(paper.tags))))
         if paper.abstract:
             fields.append(("abstract", _bib_value(paper.abstract)))
-        kind = "article" if paper.venue else "misc"
+        kind = re.sub(r"[^a-z]", "", citation.kind or "") or ("article" if paper.venue else "misc")
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         entries.append(f"@{kind}{{{_bib_key(paper, taken)},\n{body}\n}}\n")
     return entries

@@ -15,7 +15,7 @@ from .ids import (
     parse_year,
     split_authors,
 )
-from .models import Link, Record, SourceRef
+from .models import Citation, Link, Record, SourceRef
 from .text import classify_url, clean_latex, extract_links, is_safe_url
 
 # Accepted spellings of each field, after lower-casing and dropping spaces, dashes and underscores.
@@ -31,7 +31,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "github", "githubrepo", "coderepo", "repository", "repo"),
     "project": ("project", "projectpage", "homepage", "website"),
     "tags": ("tags", "keywords", "keyword", "topics", "categories"),
-    "venue": ("venue", "journal", "booktitle", "conference", "journaltitle", "publisher"),
+    "venue": ("venue", "journal", "booktitle", "conference", "journaltitle", "containertitle", "sourcetitle",
+              "publisher"),
+    "volume": ("volume", "vol"),
+    "number": ("number", "issue", "issuenumber"),
+    "pages": ("pages", "page", "pagerange"),
+    "firstpage": ("firstpage", "startpage", "spage"),
+    "lastpage": ("lastpage", "endpage", "epage"),
+    "kind": ("entrytype", "type", "itemtype", "referencetype", "publicationtype", "documenttype"),
     "upvotes": ("upvotes", "votes", "likes"),
     "listed": ("listed",),
 }
@@ -122,6 +129,7 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
     year = parse_year(fields["year"]) if fields.get("year") is not None else None
     year = year or (parse_year(fields["date"]) if fields.get("date") else None)
     venue = clean_latex(_text(fields.get("venue"))) or None
+    citation = citation_of(fields)
     listed = _text(fields.get("listed")) or None
     return Record(
         title=title,
@@ -138,7 +146,27 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
         links=tuple(links.values()),
         upvotes=_int(fields.get("upvotes")),
         keywords=_words_list(fields.get("tags")),
+        citation=citation,
     ), None
+
+
+_DASHES = re.compile(r"\s*(?:-+|[\u2010-\u2015\u2212])\s*")
+
+
+def normal_pages(value: str) -> str:
+    """A page range as "73-76": any dash (BibTeX's "--", an en dash) one hyphen, no spaces around it."""
+    return _DASHES.sub("-", " ".join(value.split())).strip("-")
+
+
+def citation_of(fields: Mapping[str, Any]) -> Citation:
+    """Entry type, volume, issue and pages of gathered fields (pages also from first and last page)."""
+    pages = normal_pages(clean_latex(_text(fields.get("pages"))))
+    if not pages and (first := normal_pages(_text(fields.get("firstpage")))):
+        last = normal_pages(_text(fields.get("lastpage")))
+        pages = f"{first}-{last}" if last and last != first else first
+    kind = _text(fields.get("kind")).lower().removeprefix("@")
+    return Citation(kind=kind or None, volume=clean_latex(_text(fields.get("volume"))) or None,
+                    number=clean_latex(_text(fields.get("number"))) or None, pages=pages or None)
 
 
 def _url_list(value: Any) -> tuple[str, ...]:

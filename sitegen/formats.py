@@ -21,10 +21,10 @@ from .text import Scrubber, clean_text
 if TYPE_CHECKING:
     from .parse import SourceFile
 
-FORMATS = ("hf-text", "hf-api", "json", "jsonl", "csv", "tsv", "bibtex")
+FORMATS = ("hf-text", "hf-api", "json", "jsonl", "csv", "tsv", "bibtex", "ris")
 _EXTENSIONS = {
     ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
-    ".tab": "tsv", ".bib": "bibtex", ".bibtex": "bibtex",
+    ".tab": "tsv", ".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris",
 }
 _RESYNC = re.compile(r"\}\s*,\s*(?=\{)")
 _TOO_DEEP = "invalid JSON: nested too deeply"
@@ -43,6 +43,8 @@ def detect_format(name: str, text: str) -> str:
         return "jsonl" if first.endswith("}") and len(text.strip().splitlines()) > 1 else "json"
     if start == "@":
         return "bibtex"
+    if text.lstrip().startswith("TY  -"):
+        return "ris"
     return "hf-text"
 
 
@@ -315,7 +317,8 @@ def parse_bibtex(
                                        f"entry {number}: cannot parse: {message}; skipped", line=line))
             continue
         # LaTeX decoding can spell characters of its own (\char, ^^ notation): clean the values too.
-        raw = {f.key: _clean(f.value, scrub, line) for f in block.fields}
+        # The entry type first: a field called `type` (a thesis's "PhD thesis") does not replace it.
+        raw = {"ENTRYTYPE": block.entry_type, **{f.key: _clean(f.value, scrub, line) for f in block.fields}}
         record, why = to_record(gather(raw), SourceRef(source.name, number, line))
         if record:
             records.append(record)

@@ -31,6 +31,19 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """Where in its venue a work was published, and what kind of work it is (all as the source gives them)."""
+
+    kind: str | None = None  # the entry type, in BibTeX's words where it has one: article, inproceedings, …
+    volume: str | None = None
+    number: str | None = None  # the issue
+    pages: str | None = None  # "280-281", "e1002", "290A"
+
+    def __bool__(self) -> bool:
+        return any((self.kind, self.volume, self.number, self.pages))
+
+
+@dataclass(frozen=True)
 class Record:
     """One paper listing as read from a source file; everything but the title is optional."""
 
@@ -47,6 +60,7 @@ class Record:
     links: tuple[Link, ...] = ()
     upvotes: int | None = None
     keywords: tuple[str, ...] = ()
+    citation: Citation = Citation()
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Paper:
     doi: str | None = None
     upvotes: int | None = None
     keywords: tuple[str, ...] = ()
+    citation: Citation = Citation()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from .formats import detect_format, parse_bibtex, parse_delimited, parse_json, parse_jsonl
 from .models import Diagnostic, Record, SourceRef, display_path
 from .parallel import parallel_map
+from .ris import parse_ris
 from .text import Scrubber, clean_latex, extract_links
 
 # Page chrome that a copy of a Papers page carries above the listing.
@@ -194,6 +195,8 @@ def _read(text: str, source: SourceFile, fmt: str, scrub: Scrubber) -> tuple[lis
         return parse_delimited(text, source, "\t" if fmt == "tsv" else ",")
     if fmt == "bibtex":
         return parse_bibtex(text, source, scrub)
+    if fmt == "ris":
+        return parse_ris(text, source)
     return parse_hf_text(text, source)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 
 from . import yamltext
-from .models import Paper, SourceRef
+from .models import Citation, Paper, SourceRef
 from .pages import Page, source_ref
 from .tag import Matcher, TagSettings, tag_paper
 from .text import escape_html_text
@@ -36,6 +36,24 @@ def environment() -> jinja2.Environment:
     )
 
 
+# Front-matter keys of a paper's citation, named so that the readers take them back.
+CITATION_KEYS = (("volume", "volume"), ("issue", "number"), ("pages", "pages"), ("entry_type", "kind"))
+
+
+def citation_fields(citation: Citation) -> dict[str, str]:
+    """A citation's known parts under their front-matter (and export) keys."""
+    return {key: value for key, attr in CITATION_KEYS if (value := getattr(citation, attr))}
+
+
+def citation_of_meta(meta: dict[str, Any]) -> Citation:
+    """A citation from front matter, read defensively (a curator may write `volume: 116`)."""
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        known = isinstance(value, str | int) and not isinstance(value, bool) and value != ""
+        return str(value) if known else None
+    return Citation(**{attr: text(key) for key, attr in CITATION_KEYS})
+
+
 def bibliographic_fields(paper: Paper) -> dict[str, Any]:
     """The fields sitegen knows of a paper beyond its title: authors, year, venue, identifiers."""
     fields: dict[str, Any] = {}
@@ -45,6 +63,7 @@ def bibliographic_fields(paper: Paper) -> dict[str, Any]:
         fields["year"] = paper.year
     if paper.venue:
         fields["venue"] = paper.venue
+    fields.update(citation_fields(paper.citation))
     if paper.published:
         fields["published"] = paper.published
     if paper.arxiv:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 
+from .models import Citation
 from .render import page_text
 from .tag import Topic
 from .text import escape_markdown, is_safe_url, markdown_url, snippet
@@ -37,6 +38,7 @@ class PaperView:
     venue: str | None = None
     arxiv: str | None = None
     doi: str | None = None
+    citation: Citation = field(default_factory=Citation)
 
 
 @dataclass(frozen=True)
