@@ -22,7 +22,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from .ids import is_generic_title, name_words
+from .biblio import ABSTRACT_KINDS, first_page, journal_words, plain_title, same_journal, volume_key
+from .ids import is_generic_title, name_words, surname
 from .models import Citation, Link, Paper, Record, SourceRef
 from .parallel import chunks, map_shared, workers
 from .text import normalize_title
@@ -31,6 +32,8 @@ TITLE_THRESHOLD = 92.0  # with agreeing abstracts, or with one of authors / year
 CORROBORATED_THRESHOLD = 87.0  # when both authors and year agree
 TITLE_ONLY_THRESHOLD = 97.0  # when nothing else can confirm the match
 ABSTRACT_THRESHOLD = 70.0
+ONE_FILE_TITLE = 95.0  # two records of one file: a spelling difference, not another word
+PLACE_TITLE = 60.0  # one journal, volume, page and authors: titles may differ by a translation or tag
 ABSTRACT_CHARS = 1500  # of each abstract compared: the start says whether two abstracts are one
 NEAR_MISS = 85.0  # title scores from here up are reported when not merged
 AUTHOR_AGREEMENT = 0.5  # then, with the same year, a shortened title or a subtitle is enough:
@@ -77,6 +80,12 @@ class Evidence:
     main: str = ""  # the title before a colon or dash: subtitles come and go between exports
     origin: str = ""  # the source file: one export rarely lists a paper twice
     numbers: frozenset[str] = frozenset()  # "Part II", "TPC-D 2": numbers tell versions apart
+    journal: tuple[tuple[str, ...], ...] = ()  # see biblio.journal_words
+    volume: str | None = None
+    page: str | None = None  # the first page
+    supplement: bool = False  # pages such as "A39" or "290A": a meeting abstract in a supplement
+    kind: str | None = None  # the entry type
+    surnames: tuple[str, ...] = ()  # family names, in order ("Zhai, Q. J." and "Qiang-Jun Zhai": zhai)
 
     @property
     def generic(self) -> bool:
@@ -90,8 +99,10 @@ def sorted_words(key: str) -> str:
 
 
 def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: int | None = None,
-             arxiv: str | None = None, doi: str | None = None, origin: str = "") -> Evidence:
+             arxiv: str | None = None, doi: str | None = None, origin: str = "",
+             venue: str | None = None, citation: Citation | None = None) -> Evidence:
     """The matching evidence of one record or page."""
+    title = plain_title(title) if "[" in title or "(" in title else title
     key = normalize_title(title)
     words = sorted_words(key)
     # Most titles have no brackets and no subtitle: spare normalising them twice more.
@@ -99,32 +110,31 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     numbers = frozenset(w for w in key.split() if w.isdigit() or w in _ROMAN)
     parts = _SUBTITLE.split(title, 1)
     main = normalize_title(parts[0]) if len(parts) > 1 else key
+    citation = citation or Citation()
+    page, supplement = first_page(citation.pages)
+    kind = citation.kind.lower() if citation.kind else None
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
-                    name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers)
+                    name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
+                    journal_words(venue), volume_key(citation.volume), page, supplement, kind,
+                    tuple(dict.fromkeys(s for s in map(surname, authors) if s)))
 
 
 def record_evidence(record: Record) -> Evidence:
     """Matching evidence of a parsed record."""
     return evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
-                    record.source.file)
+                    record.source.file, record.venue, record.citation)
 
 
-_Parts = tuple[str, str, str, frozenset[str], int | None, str | None, str | None, str, str, frozenset[str]]
-
-
-def _evidence_parts(records: Sequence[Record], span: range) -> list[_Parts]:
+def _evidence_parts(records: Sequence[Record], span: range) -> list[Evidence]:
     """Evidence of some records without their abstracts (run in workers: the parent has those)."""
-    found = (record_evidence(records[i]) for i in span)
-    return [(e.key, e.words, e.alt_words, e.names, e.year, e.arxiv, e.doi, e.main, e.origin, e.numbers)
-            for e in found]
+    return [replace(record_evidence(records[i]), abstract="") for i in span]
 
 
 def _all_evidence(records: Sequence[Record]) -> list[Evidence]:
     """Every record's evidence, on every core; abstracts are the records' own strings, not copies."""
     parts = map_shared(_evidence_parts, records, chunks(len(records)), len(records))
-    return [Evidence(key, words, alt, record.abstract, names, year, arxiv, doi, main, origin, numbers)
-            for (key, words, alt, names, year, arxiv, doi, main, origin, numbers), record
-            in zip((p for part in parts for p in part), records, strict=True)]
+    return [replace(e, abstract=record.abstract) if record.abstract else e
+            for e, record in zip((p for part in parts for p in part), records, strict=True)]
 
 
 def _decide(items: Sequence[Evidence], pairs: list[tuple[int, int]]) -> list[tuple[int, int, Decision]]:
@@ -168,6 +178,16 @@ def names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a & b) or any(_similar_name(x, y) for x in a for y in b)
 
 
+def same_authors(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two author lists (family names, in order) are one, as a bibliographer reads them: the
+    same first author, and most of the shorter list in the longer (which may add names or "et al.")."""
+    if not _similar_name(a[0], b[0]):
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    found = sum(1 for x in short if x in long or any(_similar_name(x, y) for y in long))
+    return found / len(short) >= AUTHOR_AGREEMENT
+
+
 def author_agreement(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the shorter list's name words that the other list has too (0 when either is unknown)."""
     if not a or not b:
@@ -189,6 +209,58 @@ def conflict(a: Evidence, b: Evidence) -> str | None:
         return f"years {a.year} and {b.year}"
     if a.names and b.names and not names_overlap(a.names, b.names):
         return "no author in common"
+    return placement_conflict(a, b)
+
+
+def placement_conflict(a: Evidence, b: Evidence) -> str | None:
+    """A reason two records are different works by where they were published, if both say where."""
+    if a.supplement != b.supplement and a.page and b.page:
+        return "a meeting abstract (supplement pages) and a full article"
+    if (a.kind in ABSTRACT_KINDS) != (b.kind in ABSTRACT_KINDS) and a.kind and b.kind:
+        return "a meeting abstract and a full article"
+    if a.page and b.page and a.page != b.page:
+        return "different pages"
+    if a.volume and b.volume and a.volume != b.volume:
+        return "different volumes"
+    if (a.volume or a.page) and (b.volume or b.page) and same_journal(a.journal, b.journal) is False and not (
+            a.volume and a.volume == b.volume and a.page and a.page == b.page):
+        # Only where volume or page differ too: the same volume and page in a book series
+        # is often named by the series in one database and by the volume's title in another.
+        return "different journals"
+    return None
+
+
+def same_place(a: Evidence, b: Evidence) -> bool:
+    """Whether two records give one volume and first page, and no other journal (no conflict assumed)."""
+    return bool(a.page and a.page == b.page and a.volume and a.volume == b.volume
+                and same_journal(a.journal, b.journal) is not False)
+
+
+def one_file_reason(a: Evidence, b: Evidence) -> str | None:
+    """Why two records of one file cannot be one paper on title evidence, if they cannot.
+
+    One export rarely lists a paper twice unless it merges several databases'
+    searches; then both records are references (an entry type, volume or
+    pages) and agree: the same authors and year, or the same journal, volume
+    and page. Other records (a Papers page, a table of titles) need an
+    identifier or an abstract.
+    """
+    if a.surnames and b.surnames and not same_authors(a.surnames, b.surnames):
+        return "two records of one file, different authors"
+    if same_place(a, b) and (a.surnames or b.surnames):
+        return None
+    if not (a.kind or a.volume or a.page) or not (b.kind or b.volume or b.page):
+        return "two records of one file, not both references (entry type, volume or pages)"
+    if not (a.surnames and b.surnames and a.year and b.year):
+        return "two records of one file, authors or year unknown"
+    if a.year != b.year:
+        return "two records of one file, different years"
+    if same_journal(a.journal, b.journal) is False:
+        return "two records of one file, different venues"
+    if a.generic or b.generic:
+        return "two records of one file, generic title"
+    if title_score(a, b) < ONE_FILE_TITLE:
+        return "two records of one file, titles differ in words"
     return None
 
 
@@ -230,8 +302,10 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     if a.doi and a.doi == b.doi:
         return Decision(True, "same DOI", 100.0)
     score = title_score(a, b)
-    if score < NEAR_MISS and not (a.origin != b.origin and a.year and a.year == b.year):
-        return Decision(False, "titles differ", score)  # only the same-year rules below go lower
+    placed = same_place(a, b)
+    if score < NEAR_MISS and not (a.origin != b.origin and a.year and a.year == b.year) and not (
+            placed and score >= PLACE_TITLE):
+        return Decision(False, "titles differ", score)  # only the same-year and same-page rules go lower
     agree = author_agreement(a.names, b.names)
     if score < NEAR_MISS and not agree:
         return Decision(False, "titles differ", score)
@@ -252,6 +326,9 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         return Decision(False, "titles differ", score, abstract)
     authors = bool(a.names and b.names)  # both known and (no conflict) overlapping
     years = bool(a.year and b.year)
+    if (placed and a.surnames and b.surnames and same_authors(a.surnames, b.surnames)
+            and score >= PLACE_TITLE and not (a.generic or b.generic)):
+        return Decision(True, "same journal, volume, page and authors", score, authors=agree)
     if a.generic or b.generic:
         if authors and years and a.year == b.year and score >= TITLE_ONLY_THRESHOLD:
             return Decision(True, "generic title, same authors and year", score, authors=agree)
@@ -311,6 +388,8 @@ def candidate_array(items: Sequence[Evidence]) -> Any:
             blocks["arxiv:" + e.arxiv].append(i)
         if e.doi:
             blocks["doi:" + e.doi].append(i)
+        if e.volume and e.page:  # a translated title may share no word with the original
+            blocks[f"at:{e.volume}:{e.page}"].append(i)
     # Pairs are coded as a * n + b (a < b): compact, and sorting brings repeats together.
     n = len(items)
     small = array("q")
@@ -369,22 +448,27 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
         return np.asarray([seen.setdefault(v, len(seen) + 1) if v else 0 for v in values], dtype=np.int64)
 
     arxiv, doi = codes([e.arxiv for e in items]), codes([e.doi for e in items])
+    place = codes([f"{e.volume}:{e.page}" if e.volume and e.page else None for e in items])
     origin, year = codes([e.origin for e in items]), np.asarray([e.year or 0 for e in items], dtype=np.int64)
     brackets = np.asarray([e.alt_words != e.words for e in items], dtype=bool)
     keep = (
         (score >= NEAR_MISS)
         | ((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
         | ((doi[left] > 0) & (doi[left] == doi[right]))
+        | ((place[left] > 0) & (place[left] == place[right]))
         | ((origin[left] != origin[right]) & (year[left] > 0) & (year[left] == year[right]))
         | brackets[left] | brackets[right]  # the bracket-free titles may score higher: compare() decides
     )
     return [(a, b) for a, b in pairs[keep].tolist()]
 
 
-# Decisions that may put two records of one file on one page. Generic items by the
-# same authors in one year ("Book review column") cannot be told apart, so they share one.
+# Decisions that may put two records of one file on one page whatever else they say. Generic
+# items by the same authors in one year ("Book review column") cannot be told apart, so they
+# share one. Otherwise two records of one file must both say where they were published
+# (one_file_reason).
 STRONG = frozenset((
     "same arXiv id", "same DOI", "title and abstract", "generic title, same authors and year",
+    "same journal, volume, page and authors",
 ))
 
 
@@ -430,9 +514,14 @@ class _Clusters:
         if ra == rb:
             return None
         if decision.reason not in STRONG and self.files[ra] & self.files[rb]:
-            # One export rarely lists a paper twice: two records of one file on one
-            # page need an identifier or an abstract, not just a similar title.
-            return "would put two records of one file on one page"
+            for x in self.members[ra]:
+                for y in self.members[rb]:
+                    if self.items[x].origin != self.items[y].origin:
+                        continue
+                    if reason := one_file_reason(self.items[x], self.items[y]):
+                        return f"would put {reason} on one page"
+                    if (x, y) != (a, b) and not compare(self.items[x], self.items[y]).same:
+                        return "would put two records of one file with different titles on one page"
         for constraint, side in self.marks[ra]:
             if (constraint, 1 - side) in self.marks[rb]:
                 return "declared distinct by the curator"
