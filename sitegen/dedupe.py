@@ -23,6 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from .biblio import ABSTRACT_KINDS, first_page, journal_words, plain_title, same_journal, volume_key
+from .fields import citation_title
 from .ids import is_generic_title, name_words, surname
 from .models import Citation, Link, Paper, Record, SourceRef
 from .parallel import chunks, map_shared, workers
@@ -86,6 +87,7 @@ class Evidence:
     supplement: bool = False  # pages such as "A39" or "290A": a meeting abstract in a supplement
     kind: str | None = None  # the entry type
     surnames: tuple[str, ...] = ()  # family names, in order ("Zhai, Q. J." and "Qiang-Jun Zhai": zhai)
+    untitled: bool = False  # a reference without a title, named by its citation
 
     @property
     def generic(self) -> bool:
@@ -119,10 +121,15 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
                     tuple(dict.fromkeys(s for s in map(surname, authors) if s)))
 
 
+def _untitled(record: Record) -> bool:
+    return bool(record.citation) and record.title == citation_title(record.venue, record.citation)
+
+
 def record_evidence(record: Record) -> Evidence:
     """Matching evidence of a parsed record."""
-    return evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
-                    record.source.file, record.venue, record.citation)
+    found = evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
+                     record.source.file, record.venue, record.citation)
+    return replace(found, untitled=True) if _untitled(record) else found
 
 
 def _evidence_parts(records: Sequence[Record], span: range) -> list[Evidence]:
@@ -303,8 +310,12 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         return Decision(True, "same DOI", 100.0)
     score = title_score(a, b)
     placed = same_place(a, b)
+    if a.untitled or b.untitled:
+        # Named by its citation: no title to compare, and a reference manager keeps such an entry apart.
+        return Decision(False, "no title", score)
+    titled = score >= PLACE_TITLE
     if score < NEAR_MISS and not (a.origin != b.origin and a.year and a.year == b.year) and not (
-            placed and score >= PLACE_TITLE):
+            placed and titled):
         return Decision(False, "titles differ", score)  # only the same-year and same-page rules go lower
     agree = author_agreement(a.names, b.names)
     if score < NEAR_MISS and not agree:
@@ -327,7 +338,7 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     authors = bool(a.names and b.names)  # both known and (no conflict) overlapping
     years = bool(a.year and b.year)
     if (placed and a.surnames and b.surnames and same_authors(a.surnames, b.surnames)
-            and score >= PLACE_TITLE and not (a.generic or b.generic)):
+            and titled and not (a.generic or b.generic)):
         return Decision(True, "same journal, volume, page and authors", score, authors=agree)
     if a.generic or b.generic:
         if authors and years and a.year == b.year and score >= TITLE_ONLY_THRESHOLD:
@@ -660,7 +671,8 @@ def merge_records(records: list[Record]) -> Paper:
             upvotes=r.upvotes, keywords=tuple(dict.fromkeys(r.keywords)), citation=r.citation,
         )
     ordered = sorted(records, key=lambda r: r.source)
-    title = max(ordered, key=lambda r: _title_richness(r.title)).title
+    titled = [r for r in ordered if not _untitled(r)] or ordered
+    title = max(titled, key=lambda r: _title_richness(r.title)).title
     # The year of a venue (ECCV 2016) over that of a preprint (arXiv 2015).
     dated = [r for r in ordered if r.year]
     years = Counter(r.year for r in dated if r.venue) or Counter(r.year for r in dated)

@@ -98,16 +98,36 @@ def gather(raw: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def citation_title(venue: str | None, citation: Citation) -> str:
+    """What a reference without a title is called: where it was published ("Nat Rev Nephrol 7(1), 23-35"),
+    else "Untitled article" (its entry type); "" when it says nothing of either."""
+    where = " ".join(filter(None, (venue, citation.volume)))
+    if citation.number and citation.volume:
+        where += f"({citation.number})"
+    if venue and (citation.volume or citation.pages):
+        return ", ".join(filter(None, (where, citation.pages)))
+    return f"Untitled {citation.kind}" if citation.kind else ""
+
+
 def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | None, str | None]:
     """Build a Record from gathered fields; returns (None, reason) when there is no usable title.
 
     A title must be text: a number or boolean becomes text, an object or a
-    list is refused (it would become a page called after its repr).
+    list is refused (it would become a page called after its repr). A
+    reference manager's entry without a title (it has an entry type, or a
+    journal with volume or pages) is read all the same, named by its
+    citation: the curator keeps every entry. The reason is then a note for
+    a warning.
     """
     raw_title = fields.get("title")
     if isinstance(raw_title, Mapping | list):
         return None, f"'title' is {'an object' if isinstance(raw_title, Mapping) else 'a list'}, not text"
     title = clean_latex(_scalar(raw_title))
+    venue = clean_latex(_text(fields.get("venue"))) or None
+    citation = citation_of(fields)
+    note = None
+    if not title and (title := citation_title(venue, citation)):
+        note = f"no title; read as {title!r}"
     if not title:
         return None, "missing 'title'" if raw_title is None else "'title' is empty"
     abstract = clean_latex(_text(fields.get("abstract")))
@@ -128,8 +148,6 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
     date = parse_date(fields.get("date"))
     year = parse_year(fields["year"]) if fields.get("year") is not None else None
     year = year or (parse_year(fields["date"]) if fields.get("date") else None)
-    venue = clean_latex(_text(fields.get("venue"))) or None
-    citation = citation_of(fields)
     listed = _text(fields.get("listed")) or None
     return Record(
         title=title,
@@ -147,7 +165,7 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
         upvotes=_int(fields.get("upvotes")),
         keywords=_words_list(fields.get("tags")),
         citation=citation,
-    ), None
+    ), note
 
 
 _DASHES = re.compile(r"\s*(?:-+|[\u2010-\u2015\u2212])\s*")

@@ -108,6 +108,8 @@ def _one(
         keys = clean_text(", ".join(sorted(str(k) for k in raw)[:8]) or "none")[0]
         return None, Diagnostic("error", source.display, f"record {number}: {why}; skipped", line=line,
                                 hint=f"keys found: {keys}")
+    if why:  # read, with a note
+        return record, Diagnostic("warning", source.display, f"record {number}: {why}", line=line)
     return record, None
 
 
@@ -256,6 +258,8 @@ def parse_delimited(text: str, source: SourceFile, delimiter: str) -> tuple[list
         record, why = to_record(gather(dict(zip(names, row, strict=True))), ref)
         if record:
             records.append(record)
+            if why:
+                problems.append(Diagnostic("warning", source.display, f"record {number}: {why}", line=start))
         else:
             problems.append(Diagnostic("error", source.display, f"record {number}: {why}; skipped",
                                        line=start))
@@ -322,6 +326,9 @@ def parse_bibtex(
         record, why = to_record(gather(raw), SourceRef(source.name, number, line))
         if record:
             records.append(record)
+            if why:
+                problems.append(Diagnostic("warning", source.display, f"entry {number} ({block.key}): {why}",
+                                           line=line))
         else:
             problems.append(Diagnostic("error", source.display,
                                        f"entry {number} ({block.key}): {why}; skipped", line=line))

@@ -109,6 +109,8 @@ def parse_ris(text: str, source: SourceFile) -> tuple[list[Record], list[Diagnos
         record, why = to_record(ris_fields(entries[0]), SourceRef(source.name, number, line))
         if record:
             records.append(record)
+            if why:
+                problems.append(Diagnostic("warning", source.display, f"record {number}: {why}", line=line))
         else:
             tags = ", ".join(sorted({m.group(1) for m in map(_TAG.match, lines) if m})) or "none"
             problems.append(Diagnostic("error", source.display, f"record {number}: {why}; skipped",
