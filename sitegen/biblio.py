@@ -28,7 +28,7 @@ _LANGUAGE_TAG = re.compile(rf"\s*[\[(](?:in\s+)?(?:{_LANGUAGES})(?:\s+language)?
 _WRAPPED = re.compile(r"^\s*\[(.+)\]\s*\.?\s*$")
 # A database's notes inside a title: "[Erratum appears in N Engl J Med 2009;360:2487]", "[see comments]".
 _NOTE = re.compile(
-    r"\s*\[(?:erratum|corrected|correction|retraction|retracted|comment|see|update)[^\]]*\]\s*",
+    r"\s*\[(?:erratum|corrected|correction|retraction|retracted|comment|see|update|published)[^\]]*\]\s*",
     re.IGNORECASE)
 
 
@@ -106,8 +106,8 @@ def first_page(pages: str | None) -> tuple[str | None, bool]:
 
 
 def volume_key(volume: str | None) -> str | None:
-    """A volume as compared: its leading number ("116" of "116 Suppl 1"), else its text lower-cased."""
+    """A volume as compared: its leading number ("116" of "116 Suppl 1"); None without one."""
     if not volume:
         return None
     match = re.match(r"\s*(\d+)", volume)
-    return match.group(1).lstrip("0") or "0" if match else fold(volume).strip() or None
+    return (match.group(1).lstrip("0") or "0") if match else None  # "(Jul)", "Ph.D.": not a volume

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 
 from .biblio import ABSTRACT_KINDS, first_page, journal_words, plain_title, same_journal, volume_key
 from .fields import citation_title
-from .ids import is_generic_title, name_words, surname
+from .ids import fold, is_generic_title, name_words, surname
 from .models import Citation, Link, Paper, Record, SourceRef
 from .parallel import chunks, map_shared, workers
 from .text import normalize_title
@@ -62,6 +62,7 @@ _GENRE_WORDS = frozenset((
     "preface", "tutorial", "session", "demo", "demonstration", "abstract", "extended", "invited",
     "talk", "keynote", "panel", "poster", "short", "paper",
 ))
+_NAME_WORD = re.compile(r"[a-z]{2,}")
 _SUBTITLE = re.compile(r":\s|\s[-\u2013\u2014]+\s|\s\(")
 _BRACKETED = re.compile(r"\s*[\[(][^\])]*[\])]\s*")
 
@@ -87,12 +88,21 @@ class Evidence:
     supplement: bool = False  # pages such as "A39" or "290A": a meeting abstract in a supplement
     kind: str | None = None  # the entry type
     surnames: tuple[str, ...] = ()  # family names, in order ("Zhai, Q. J." and "Qiang-Jun Zhai": zhai)
+    # Each author's name words: a database that swaps given and family name ("Ching-yi, Wu") still has them.
+    author_words: tuple[frozenset[str], ...] = ()
     untitled: bool = False  # a reference without a title, named by its citation
 
     @property
     def generic(self) -> bool:
         """Whether the title alone says little (Editorial, Preface, …)."""
         return is_generic_title(self.key)
+
+
+def _author_names(authors: Sequence[str]) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """Family names and name words of an author list, one entry per author with a family name."""
+    found = {family: frozenset(_NAME_WORD.findall(fold(name)))
+             for name in authors if (family := surname(name))}
+    return tuple(found), tuple(found.values())
 
 
 def sorted_words(key: str) -> str:
@@ -118,7 +128,7 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
                     journal_words(venue), volume_key(citation.volume), page, supplement, kind,
-                    tuple(dict.fromkeys(s for s in map(surname, authors) if s)))
+                    *_author_names(authors))
 
 
 def _untitled(record: Record) -> bool:
@@ -185,14 +195,20 @@ def names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a & b) or any(_similar_name(x, y) for x in a for y in b)
 
 
-def same_authors(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two author lists (family names, in order) are one, as a bibliographer reads them: the
-    same first author, and most of the shorter list in the longer (which may add names or "et al.")."""
-    if not _similar_name(a[0], b[0]):
+def _same_author(a: Evidence, i: int, b: Evidence, j: int) -> bool:
+    x, y = a.surnames[i], b.surnames[j]
+    return _similar_name(x, y) or x in b.author_words[j] or y in a.author_words[i]
+
+
+def same_authors(a: Evidence, b: Evidence) -> bool:
+    """Whether two author lists are one, as a bibliographer reads them: the same first author, and
+    most of the shorter list in the longer (which may add names or end in "et al.")."""
+    if not a.surnames or not b.surnames or not _same_author(a, 0, b, 0):
         return False
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    found = sum(1 for x in short if x in long or any(_similar_name(x, y) for y in long))
-    return found / len(short) >= AUTHOR_AGREEMENT
+    short, long = (a, b) if len(a.surnames) <= len(b.surnames) else (b, a)
+    found = sum(1 for i in range(len(short.surnames))
+                if any(_same_author(short, i, long, j) for j in range(len(long.surnames))))
+    return found / len(short.surnames) >= AUTHOR_AGREEMENT
 
 
 def author_agreement(a: frozenset[str], b: frozenset[str]) -> float:
@@ -252,7 +268,7 @@ def one_file_reason(a: Evidence, b: Evidence) -> str | None:
     and page. Other records (a Papers page, a table of titles) need an
     identifier or an abstract.
     """
-    if a.surnames and b.surnames and not same_authors(a.surnames, b.surnames):
+    if a.surnames and b.surnames and not same_authors(a, b):
         return "two records of one file, different authors"
     if same_place(a, b) and (a.surnames or b.surnames):
         return None
@@ -260,7 +276,8 @@ def one_file_reason(a: Evidence, b: Evidence) -> str | None:
         return "two records of one file, not both references (entry type, volume or pages)"
     if not (a.surnames and b.surnames and a.year and b.year):
         return "two records of one file, authors or year unknown"
-    if a.year != b.year:
+    if abs(a.year - b.year) > 1 or (a.year != b.year and title_score(a, b) < ONE_FILE_TITLE):
+        # A year apart (online first, a thesis and its abstract) only with the same title.
         return "two records of one file, different years"
     if same_journal(a.journal, b.journal) is False:
         return "two records of one file, different venues"
@@ -337,7 +354,7 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         return Decision(False, "titles differ", score, abstract)
     authors = bool(a.names and b.names)  # both known and (no conflict) overlapping
     years = bool(a.year and b.year)
-    if (placed and a.surnames and b.surnames and same_authors(a.surnames, b.surnames)
+    if (placed and same_authors(a, b)
             and titled and not (a.generic or b.generic)):
         return Decision(True, "same journal, volume, page and authors", score, authors=agree)
     if a.generic or b.generic:
