@@ -14,8 +14,11 @@ from .ids import fold
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that journal abbreviations drop ("Journal of the American …" is "J Am …").
 _JOURNAL_STOPWORDS = frozenset(("the", "of", "and", "in", "on", "for", "de", "la", "le", "des", "der", "und"))
+_MEETING = re.compile(r"\.?\s*\bconference:\s*")
 _BRACKETS = re.compile(r"[\[(]([^\])]*)[\])]")
 _FIRST_PAGE = re.compile(r"^\s*([A-Za-z]{0,3})\s*(\d+)\s*([A-Za-z]{0,2})\b")
+_PAGE_COUNT = re.compile(r"^\s*\d+\s*(?:p|pp|pages?)\.?\s*$", re.IGNORECASE)  # "215 p": a length, not a place
+_LAST_PAGE = re.compile(r"-\s*[A-Za-z]{0,3}\s*(\d+)")
 # Entry types of a meeting abstract or poster: never the same work as a full article.
 ABSTRACT_KINDS = frozenset(("abstract", "conference abstract", "meeting abstract", "poster", "abst"))
 # Words of a title in brackets that only say which language the work is in ("[Chinese]", "[in German]").
@@ -26,10 +29,11 @@ _LANGUAGES = (
 )
 _LANGUAGE_TAG = re.compile(rf"\s*[\[(](?:in\s+)?(?:{_LANGUAGES})(?:\s+language)?[\])]\s*\.?", re.IGNORECASE)
 _WRAPPED = re.compile(r"^\s*\[(.+)\]\s*\.?\s*$")
-# A database's notes inside a title: "[Erratum appears in N Engl J Med 2009;360:2487]", "[see comments]".
+# A database's notes at the end of a title: "[Erratum appears in N Engl J Med 2009;360:2487]",
+# "[see comments]", "[corrected][published erratum appears in …", often cut off with the title.
 _NOTE = re.compile(
-    r"\s*\[(?:erratum|corrected|correction|retraction|retracted|comment|see|update|published)[^\]]*\]\s*",
-    re.IGNORECASE)
+    r"\s*\[(?:erratum|corrected|correction|retraction|retracted|comment|see|update|published)\b.*$",
+    re.IGNORECASE | re.DOTALL)
 
 
 def plain_title(title: str) -> str:
@@ -50,7 +54,8 @@ def journal_words(venue: str | None) -> tuple[tuple[str, ...], ...]:
     if not venue:
         return ()
     text = fold(venue)
-    variants = [text]
+    # Embase names a meeting's abstracts "Journal.Conference: 23rd Congress of …": either may stand alone.
+    variants = [text, *_MEETING.split(text)] if _MEETING.search(text) else [text]
     if _BRACKETS.search(text):
         variants += [_BRACKETS.sub(" ", text), *(m.group(1) for m in _BRACKETS.finditer(text))]
     found: list[tuple[str, ...]] = []
@@ -96,13 +101,28 @@ def first_page(pages: str | None) -> tuple[str | None, bool]:
 
     Electronic article numbers ("e1002") count as ordinary pages.
     """
-    if not pages or not (match := _FIRST_PAGE.match(pages)):
+    if not pages or _PAGE_COUNT.match(pages) or not (match := _FIRST_PAGE.match(pages)):
         return None, False
     prefix, number, suffix = match.group(1).lower(), match.group(2).lstrip("0") or "0", match.group(3).lower()
+    last = _LAST_PAGE.search(pages, match.end())
+    if last and len(last.group(1)) == len(number) and int(last.group(1)) < int(number):
+        return None, False  # "2297-2108" is no range: one of the two is a typo, so the start is unknown
     # "S12" and "A39" are a supplement's pages, and so is "290A"; other prefixes name a section
     # that some databases leave out ("c37" in Nephron Clinical Practice is page 37 elsewhere).
     supplement = prefix in ("s", "a") or bool(suffix)
     return f"{prefix if supplement else ''}{number}{suffix}", supplement
+
+
+def last_page(pages: str | None) -> str | None:
+    """The last page of a range of several pages ("76" of "73-76"; "1306" of "1297-306"), else None."""
+    first, _ = first_page(pages)
+    if not first or not pages or not (match := _LAST_PAGE.search(pages)):
+        return None
+    digits = re.sub(r"\D", "", first)
+    end = match.group(1)
+    if len(end) < len(digits):  # abbreviated: "1297-306"
+        end = digits[:len(digits) - len(end)] + end
+    return end if end != digits else None
 
 
 def volume_key(volume: str | None) -> str | None:

@@ -22,7 +22,15 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from .biblio import ABSTRACT_KINDS, first_page, journal_words, plain_title, same_journal, volume_key
+from .biblio import (
+    ABSTRACT_KINDS,
+    first_page,
+    journal_words,
+    last_page,
+    plain_title,
+    same_journal,
+    volume_key,
+)
 from .fields import citation_title
 from .ids import fold, is_generic_title, name_words, surname
 from .models import Citation, Link, Paper, Record, SourceRef
@@ -85,6 +93,7 @@ class Evidence:
     journal: tuple[tuple[str, ...], ...] = ()  # see biblio.journal_words
     volume: str | None = None
     page: str | None = None  # the first page
+    last: str | None = None  # the last page of a range
     supplement: bool = False  # pages such as "A39" or "290A": a meeting abstract in a supplement
     kind: str | None = None  # the entry type
     surnames: tuple[str, ...] = ()  # family names, in order ("Zhai, Q. J." and "Qiang-Jun Zhai": zhai)
@@ -127,8 +136,8 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     kind = citation.kind.lower() if citation.kind else None
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
-                    journal_words(venue), volume_key(citation.volume), page, supplement, kind,
-                    *_author_names(authors))
+                    journal_words(venue), volume_key(citation.volume), page, last_page(citation.pages),
+                    supplement, kind, *_author_names(authors))
 
 
 def _untitled(record: Record) -> bool:
@@ -241,7 +250,8 @@ def placement_conflict(a: Evidence, b: Evidence) -> str | None:
         return "a meeting abstract (supplement pages) and a full article"
     if (a.kind in ABSTRACT_KINDS) != (b.kind in ABSTRACT_KINDS) and a.kind and b.kind:
         return "a meeting abstract and a full article"
-    if a.page and b.page and a.page != b.page:
+    if a.page and b.page and a.page != b.page and not (a.last and a.last == b.last):
+        # Ranges ending on one page ("2141-2147", "2142-2147") differ by a typo, not by article.
         return "different pages"
     if a.volume and b.volume and a.volume != b.volume:
         return "different volumes"
@@ -276,14 +286,19 @@ def one_file_reason(a: Evidence, b: Evidence) -> str | None:
         return "two records of one file, not both references (entry type, volume or pages)"
     if not (a.surnames and b.surnames and a.year and b.year):
         return "two records of one file, authors or year unknown"
-    if abs(a.year - b.year) > 1 or (a.year != b.year and title_score(a, b) < ONE_FILE_TITLE):
+    if abs(a.year - b.year) > 1 or (a.year != b.year and not (
+            a.volume and a.volume == b.volume and title_score(a, b) >= ONE_FILE_TITLE)):
         # A year apart (online first, a thesis and its abstract) only with the same title.
         return "two records of one file, different years"
-    if same_journal(a.journal, b.journal) is False:
+    if same_journal(a.journal, b.journal) is False and not (a.volume and a.volume == b.volume and a.page
+                                                              and a.page == b.page):
         return "two records of one file, different venues"
     if a.generic or b.generic:
         return "two records of one file, generic title"
-    if title_score(a, b) < ONE_FILE_TITLE:
+    if title_score(a, b) < ONE_FILE_TITLE and not (
+            a.page and b.page and contained(a.key, b.key, SUBTITLE_WORDS) >= SUBTITLE):
+        # Another word is another paper; an added subtitle ("…: Brief communication") only where
+        # both give pages, and these agree.
         return "two records of one file, titles differ in words"
     return None
 
@@ -341,7 +356,9 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         return Decision(False, reason, score, authors=agree)
     if a.numbers - b.numbers and b.numbers - a.numbers:
         return Decision(False, "numbers in the titles differ", score, authors=agree)
-    if _about(a.key) != _about(b.key):
+    if _about(a.key) != _about(b.key) and not (placed and same_authors(a, b)):
+        # At one journal, volume and page with the same authors, "Erratum: X" is a database's
+        # label for the erratum record X itself (a reply is by other authors).
         return Decision(False, "one is a comment on or correction of the other", score, authors=agree)
     if a.abstract and b.abstract:
         # Lower-cased here, for the few pairs that get this far, not for every record up front.
