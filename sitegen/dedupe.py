@@ -107,6 +107,21 @@ class Evidence:
         return is_generic_title(self.key)
 
 
+_Placement = tuple[tuple[tuple[str, ...], ...], str | None, str | None, str | None, bool, str | None,
+                   tuple[str, ...], tuple[frozenset[str], ...]]
+
+
+def _placement(venue: str | None, citation: Citation | None, authors: Sequence[str]) -> _Placement:
+    """Journal, volume, pages, entry type and author names as compared, for a reference only: only
+    references are compared on them (a Papers page or a table of titles spares the work)."""
+    if not citation:
+        return (), None, None, None, False, None, (), ()
+    page, supplement = first_page(citation.pages)
+    kind = citation.kind.lower() if citation.kind else None
+    return (journal_words(venue), volume_key(citation.volume), page, last_page(citation.pages), supplement,
+            kind, *_author_names(authors))
+
+
 def _author_names(authors: Sequence[str]) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
     """Family names and name words of an author list, one entry per author with a family name."""
     found = {family: frozenset(_NAME_WORD.findall(fold(name)))
@@ -131,13 +146,9 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     numbers = frozenset(w for w in key.split() if w.isdigit() or w in _ROMAN)
     parts = _SUBTITLE.split(title, 1)
     main = normalize_title(parts[0]) if len(parts) > 1 else key
-    citation = citation or Citation()
-    page, supplement = first_page(citation.pages)
-    kind = citation.kind.lower() if citation.kind else None
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
-                    journal_words(venue), volume_key(citation.volume), page, last_page(citation.pages),
-                    supplement, kind, *_author_names(authors))
+                    *_placement(venue, citation, authors))
 
 
 def _untitled(record: Record) -> bool:
@@ -278,12 +289,12 @@ def one_file_reason(a: Evidence, b: Evidence) -> str | None:
     and page. Other records (a Papers page, a table of titles) need an
     identifier or an abstract.
     """
+    if not (a.kind or a.volume or a.page) or not (b.kind or b.volume or b.page):
+        return "two records of one file, not both references (entry type, volume or pages)"
     if a.surnames and b.surnames and not same_authors(a, b):
         return "two records of one file, different authors"
     if same_place(a, b) and (a.surnames or b.surnames):
         return None
-    if not (a.kind or a.volume or a.page) or not (b.kind or b.volume or b.page):
-        return "two records of one file, not both references (entry type, volume or pages)"
     if not (a.surnames and b.surnames and a.year and b.year):
         return "two records of one file, authors or year unknown"
     if abs(a.year - b.year) > 1 or (a.year != b.year and not (
