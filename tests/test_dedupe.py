@@ -137,6 +137,8 @@ def test_blocking_compares_far_fewer_pairs_than_all_pairs() -> None:
 
 
 CASES = yaml.safe_load((FIXTURES / "dedupe_cases.yml").read_text(encoding="utf-8"))
+# Reference-manager exports: duplicates inside one file, told apart by journal, volume and pages.
+REFERENCE_CASES = yaml.safe_load((FIXTURES / "reference_cases.yml").read_text(encoding="utf-8"))
 
 
 def _case_records(case: dict[str, Any]) -> list[Record]:
@@ -153,7 +155,7 @@ def _case_records(case: dict[str, Any]) -> list[Record]:
     return records
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case", CASES + REFERENCE_CASES, ids=[c["name"] for c in CASES + REFERENCE_CASES])
 def test_hard_cases(case: dict[str, Any]) -> None:
     records = _case_records(case)
     position = {r.source: i for i, r in enumerate(records)}
