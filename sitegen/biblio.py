@@ -74,6 +74,8 @@ def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     """
     if short[0][:1] != long[0][:1]:
         return False
+    if len(short) == 1 and len(long) > 1 and short[0] == "".join(w[0] for w in long):
+        return True  # an acronym: "VLDB" for "Very Large Data Bases"
     matched, k = 0, 0
     for word in short:
         for j in range(k, len(long)):

@@ -52,6 +52,7 @@ SUBTITLE_WORDS = 3  # ... when the shorter title has at least this many words
 BLOCK_WORDS = 3
 MAIN_BLOCK_WORDS = 2  # and on those of the main title and of the title without brackets
 LARGE_BLOCK = 40  # records sharing one block word; above this, only title-order neighbours pair
+STEM = 6  # letters of a word that blocking compares
 WINDOW = 8  # neighbours each record is paired with in a large block, in each order
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or",
@@ -100,6 +101,7 @@ class Evidence:
     # Each author's name words: a database that swaps given and family name ("Ching-yi, Wu") still has them.
     author_words: tuple[frozenset[str], ...] = ()
     untitled: bool = False  # a reference without a title, named by its citation
+    venue: str | None = None
 
     @property
     def generic(self) -> bool:
@@ -159,7 +161,7 @@ def record_evidence(record: Record) -> Evidence:
     """Matching evidence of a parsed record."""
     found = evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
                      record.source.file, record.venue, record.citation)
-    return replace(found, untitled=True) if _untitled(record) else found
+    return replace(found, untitled=_untitled(record), venue=record.venue) if record.venue else found
 
 
 def _evidence_parts(records: Sequence[Record], span: range) -> list[Evidence]:
@@ -334,8 +336,19 @@ def contained(a: str, b: str, min_words: int = 3) -> float:
     short, long = (wa, set(wb)) if len(wa) <= len(wb) else (wb, set(wa))
     if len(short) < min_words:
         return 0.0
-    found = sum(1 for w in short if w in long or any(_similar_name(w, x) for x in long))
+    found = sum(1 for w in short if w in long or any(_similar_name(w, x) or _same_stem(w, x) for x in long))
     return found / len(short)
+
+
+def _same_stem(x: str, y: str) -> bool:
+    """Whether two words are forms of one ("diagnosis", "diagnosing"): the same first five
+    letters or more, and at most three more letters each."""
+    n = 0
+    for p, q in zip(x, y, strict=False):
+        if p != q:
+            break
+        n += 1
+    return n >= 5 and len(x) - n <= 3 and len(y) - n <= 3
 
 
 def compare(a: Evidence, b: Evidence) -> Decision:
@@ -357,8 +370,8 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         # Named by its citation: no title to compare, and a reference manager keeps such an entry apart.
         return Decision(False, "no title", score)
     titled = score >= PLACE_TITLE
-    if score < NEAR_MISS and not (a.origin != b.origin and a.year and a.year == b.year) and not (
-            placed and titled):
+    dated = (a.year and a.year == b.year) or bool(a.year) != bool(b.year)  # the same year, or one unknown
+    if score < NEAR_MISS and not (a.origin != b.origin and dated) and not (placed and titled):
         return Decision(False, "titles differ", score)  # only the same-year and same-page rules go lower
     agree = author_agreement(a.names, b.names)
     if score < NEAR_MISS and not agree:
@@ -386,17 +399,28 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
             and titled and not (a.generic or b.generic)):
         return Decision(True, "same journal, volume, page and authors", score, authors=agree)
     if a.generic or b.generic:
-        if authors and years and a.year == b.year and score >= TITLE_ONLY_THRESHOLD:
-            return Decision(True, "generic title, same authors and year", score, authors=agree)
+        # "Guest Editorial: Databases and the Web" is the "Guest editorial" of its issue.
+        subtitled = agree == 1.0 and (a.main == b.key or b.main == a.key)
+        if authors and years and a.year == b.year and (score >= TITLE_ONLY_THRESHOLD or subtitled):
+            return Decision(True, GENERIC, score, authors=agree)
+        if a.origin != b.origin and len(a.names) > 2 and a.names == b.names and bool(a.year) != bool(b.year) \
+                and score >= TITLE_ONLY_THRESHOLD:
+            # The same three or more authors' "Guest editorial", one export without its year.
+            return Decision(True, "generic title, same authors", score, authors=agree)
+        if (not a.names and not b.names and years and a.year == b.year and score >= TITLE_ONLY_THRESHOLD
+                and a.origin != b.origin and same_journal(journal_words(a.venue), journal_words(b.venue))):
+            # An "Author Index" without authors is the index of its venue's volume of that year.
+            return Decision(True, "generic title, same venue and year", score, authors=agree)
         return Decision(False, "generic title", score, authors=agree)
     need = (TITLE_ONLY_THRESHOLD, TITLE_THRESHOLD, CORROBORATED_THRESHOLD)[authors + years]
     if score >= need:
         what = " and ".join(w for w, ok in (("authors", authors), ("year", years)) if ok)
         return Decision(True, f"title and {what}" if what else "title", score, authors=agree)
-    if a.origin != b.origin and a.year and a.year == b.year:
-        # Two exports of one paper in the same year, one title shortened or with a
-        # subtitle ("Online Query Processing: a tutorial"), or only the main title
-        # kept ("GridDB: a relational interface…"): the authors must agree.
+    if a.origin != b.origin and ((a.year and a.year == b.year) or _one_year_and_same_authors(a, b, agree)):
+        # Two exports of one paper in the same year (or one without a year, by the same
+        # authors), one title shortened or with a subtitle ("Online Query Processing: a
+        # tutorial"), or only the main title kept ("GridDB: a relational interface…"):
+        # the authors must agree.
         known = bool(a.names and b.names)
         words = 2 if agree == 1.0 else SUBTITLE_WORDS
         if (not known or agree >= AUTHOR_AGREEMENT) and max(
@@ -409,6 +433,11 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     return Decision(False, "titles differ", score, authors=agree)
 
 
+def _one_year_and_same_authors(a: Evidence, b: Evidence, agree: float) -> bool:
+    """Whether only one of two records gives a year, and their author lists agree in full."""
+    return bool(a.year) != bool(b.year) and agree == 1.0 and len(a.names) == len(b.names)
+
+
 def candidate_array(items: Sequence[Evidence]) -> Any:
     """Pairs worth comparing, as an (n, 2) array of index pairs (smaller first, sorted, unique).
 
@@ -418,7 +447,8 @@ def candidate_array(items: Sequence[Evidence]) -> Any:
     import numpy as np
 
     def content(key: str) -> list[str]:
-        return [w for w in key.split() if w not in _STOPWORDS] or key.split()
+        # Words by their first six letters: "diagnosis" and "diagnosing" block together.
+        return [w[:STEM] for w in key.split() if w not in _STOPWORDS] or [w[:STEM] for w in key.split()]
 
     words = [content(e.key) for e in items]
     frequency = Counter(w for ws in words for w in set(ws))
@@ -513,11 +543,13 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
         | ((doi[left] > 0) & (doi[left] == doi[right]))
         | ((place[left] > 0) & (place[left] == place[right]))
         | ((origin[left] != origin[right]) & (year[left] > 0) & (year[left] == year[right]))
+        | ((origin[left] != origin[right]) & ((year[left] > 0) != (year[right] > 0)))
         | brackets[left] | brackets[right]  # the bracket-free titles may score higher: compare() decides
     )
     return [(a, b) for a, b in pairs[keep].tolist()]
 
 
+GENERIC = "generic title, same authors and year"
 # Decisions that may put two records of one file on one page whatever else they say. Generic
 # items by the same authors in one year ("Book review column") cannot be told apart, so they
 # share one. Otherwise two records of one file must both say where they were published
@@ -578,6 +610,12 @@ class _Clusters:
                         return f"would put {reason} on one page"
                     if (x, y) != (a, b) and not compare(self.items[x], self.items[y]).same:
                         return "would put two records of one file with different titles on one page"
+        if decision.reason == GENERIC and self.files[ra] & self.files[rb]:
+            for x in self.members[ra]:
+                for y in self.members[rb]:
+                    one, other = self.items[x], self.items[y]
+                    if one.origin == other.origin and one.names != other.names:
+                        return "would put generic items of one file by different authors on one page"
         for constraint, side in self.marks[ra]:
             if (constraint, 1 - side) in self.marks[rb]:
                 return "declared distinct by the curator"
