@@ -115,6 +115,12 @@ def first_page(pages: str | None) -> tuple[str | None, bool]:
     return f"{prefix if supplement else ''}{number}{suffix}", supplement
 
 
+def electronic(pages: str | None) -> bool:
+    """Whether pages are an electronic locator ("e3", "e8-e9"): databases number an online-only
+    item differently (its page, its abstract number), so these tell items apart less than print pages."""
+    return bool(pages and re.match(r"\s*e\d", pages, re.IGNORECASE))
+
+
 def last_page(pages: str | None) -> str | None:
     """The last page of a range of several pages ("76" of "73-76"; "1306" of "1297-306"), else None."""
     first, _ = first_page(pages)

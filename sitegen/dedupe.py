@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 
 from .biblio import (
     ABSTRACT_KINDS,
+    electronic,
     first_page,
     journal_words,
     last_page,
@@ -95,6 +96,8 @@ class Evidence:
     volume: str | None = None
     page: str | None = None  # the first page
     last: str | None = None  # the last page of a range
+    online: bool = False  # the pages are an electronic locator ("e3")
+    issue: str | None = None
     supplement: bool = False  # pages such as "A39" or "290A": a meeting abstract in a supplement
     kind: str | None = None  # the entry type
     surnames: tuple[str, ...] = ()  # family names, in order ("Zhai, Q. J." and "Qiang-Jun Zhai": zhai)
@@ -109,19 +112,20 @@ class Evidence:
         return is_generic_title(self.key)
 
 
-_Placement = tuple[tuple[tuple[str, ...], ...], str | None, str | None, str | None, bool, str | None,
-                   tuple[str, ...], tuple[frozenset[str], ...]]
+_Placement = tuple[tuple[tuple[str, ...], ...], str | None, str | None, str | None, bool, str | None, bool,
+                   str | None, tuple[str, ...], tuple[frozenset[str], ...]]
 
 
 def _placement(venue: str | None, citation: Citation | None, authors: Sequence[str]) -> _Placement:
     """Journal, volume, pages, entry type and author names as compared, for a reference only: only
     references are compared on them (a Papers page or a table of titles spares the work)."""
     if not citation:
-        return (), None, None, None, False, None, (), ()
+        return (), None, None, None, False, None, False, None, (), ()
     page, supplement = first_page(citation.pages)
     kind = citation.kind.lower() if citation.kind else None
-    return (journal_words(venue), volume_key(citation.volume), page, last_page(citation.pages), supplement,
-            kind, *_author_names(authors))
+    return (journal_words(venue), volume_key(citation.volume), page, last_page(citation.pages),
+            electronic(citation.pages), volume_key(citation.number), supplement, kind,
+            *_author_names(authors))
 
 
 def _author_names(authors: Sequence[str]) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
@@ -263,8 +267,10 @@ def placement_conflict(a: Evidence, b: Evidence) -> str | None:
         return "a meeting abstract (supplement pages) and a full article"
     if (a.kind in ABSTRACT_KINDS) != (b.kind in ABSTRACT_KINDS) and a.kind and b.kind:
         return "a meeting abstract and a full article"
-    if a.page and b.page and a.page != b.page and not (a.last and a.last == b.last):
-        # Ranges ending on one page ("2141-2147", "2142-2147") differ by a typo, not by article.
+    if a.page and b.page and a.page != b.page and not (a.last and a.last == b.last) and not (
+            a.online and b.online and a.volume and a.volume == b.volume and a.issue and a.issue == b.issue):
+        # Ranges ending on one page ("2141-2147", "2142-2147") differ by a typo, not by article;
+        # electronic locators of one issue ("e8-e9", "e3") by how a database numbered them.
         return "different pages"
     if a.volume and b.volume and a.volume != b.volume:
         return "different volumes"
