@@ -32,7 +32,7 @@ from .biblio import (
     same_journal,
     volume_key,
 )
-from .fields import citation_title
+from .fields import citation_text, citation_title
 from .ids import fold, is_generic_title, name_words, surname
 from .models import Citation, Link, Paper, Record, SourceRef
 from .parallel import chunks, map_shared, workers
@@ -155,6 +155,13 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
                     *_placement(venue, citation, authors))
+
+
+def _where(record: Record) -> str:
+    """A reference's journal, volume, issue, pages and year, as a reference list gives them; "" for others."""
+    if not record.citation:
+        return ""
+    return ", ".join(filter(None, (citation_text(record.venue, record.citation), str(record.year or ""))))
 
 
 def _untitled(record: Record) -> bool:
@@ -575,6 +582,8 @@ class PairDecision:
     title_a: str
     title_b: str
     decision: Decision
+    where_a: str = ""  # where a reference was published ("Blood 116(3), 280-281, 2010"), for the report
+    where_b: str = ""
 
 
 @dataclass
@@ -667,7 +676,7 @@ def dedupe(
 
     def pair(a: int, b: int, decision: Decision) -> PairDecision:
         ra, rb = ordered[a], ordered[b]
-        return PairDecision(ra.source, rb.source, ra.title, rb.title, decision)
+        return PairDecision(ra.source, rb.source, ra.title, rb.title, decision, _where(ra), _where(rb))
 
     misses: list[tuple[int, int, Decision]] = []
     for a, b, decision in decisions:

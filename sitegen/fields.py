@@ -98,14 +98,19 @@ def gather(raw: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def citation_title(venue: str | None, citation: Citation) -> str:
-    """What a reference without a title is called: where it was published ("Nat Rev Nephrol 7(1), 23-35"),
-    else "Untitled article" (its entry type); "" when it says nothing of either."""
+def citation_text(venue: str | None, citation: Citation) -> str:
+    """Where a reference was published, as a reference list gives it: "Blood 116(3), 280-281"."""
     where = " ".join(filter(None, (venue, citation.volume)))
     if citation.number and citation.volume:
         where += f"({citation.number})"
+    return ", ".join(filter(None, (where, citation.pages)))
+
+
+def citation_title(venue: str | None, citation: Citation) -> str:
+    """What a reference without a title is called: where it was published ("Nat Rev Nephrol 7(1), 23-35"),
+    else "Untitled article" (its entry type); "" when it says nothing of either."""
     if venue and (citation.volume or citation.pages):
-        return ", ".join(filter(None, (where, citation.pages)))
+        return citation_text(venue, citation)
     return f"Untitled {citation.kind}" if citation.kind else ""
 
 

@@ -9,7 +9,9 @@ from .registry import record_key
 def _ref(pair: PairDecision, first: bool) -> str:
     ref = pair.a if first else pair.b
     title = pair.title_a if first else pair.title_b
-    return f"`{record_key(ref.file, ref.record)}` (line {ref.line}): {title}"
+    where = pair.where_a if first else pair.where_b
+    text = f"`{record_key(ref.file, ref.record)}` (line {ref.line}): {title}"
+    return f"{text} — {where}" if where else text
 
 
 def _entry(pair: PairDecision) -> str:

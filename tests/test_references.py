@@ -130,3 +130,18 @@ def test_byline_and_exports_carry_the_citation_and_read_back(project: Path) -> N
             ).read_text(encoding="utf-8")
     assert '<span class="sitegen-venue">Blood 116(3), 280\u2013281</span>' in html
     assert '<span class="sitegen-year">2010</span>' in html
+
+
+def test_the_review_says_where_each_reference_was_published() -> None:
+    from sitegen.dedupe import dedupe
+    from sitegen.review import render_report
+
+    records, _ = read("refs.csv", "title,author,year,journal,volume,number,pages,ENTRYTYPE\n"
+                                  "Complement in HUS,\"Zipfel, P. F.\",2006,Blood,116,3,280-281,article\n"
+                                  "Complement in HUS,\"Zipfel, P. F.\",2006,Blood,116,4,390-391,article\n")
+    result = dedupe(records)
+    assert len(result.papers) == 2
+    report = render_report(result, len(records))
+    assert ("- **different pages** (title 100, authors 100%)\n"
+            "  - `refs.csv#1` (line 2): Complement in HUS — Blood 116(3), 280-281, 2006\n"
+            "  - `refs.csv#2` (line 3): Complement in HUS — Blood 116(4), 390-391, 2006\n") in report
