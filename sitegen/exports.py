@@ -18,8 +18,8 @@ from .write import Output
 
 EXPORTS = "exports"
 FORMATS = ("json", "csv", "bib")
-_CSV_FIELDS = ("title", "authors", "year", "venue", "volume", "issue", "pages", "entry_type", "arxiv", "doi", "url",
-               "topics", "code", "added", "page", "abstract")
+_CSV_FIELDS = ("title", "authors", "year", "venue", "volume", "issue", "pages", "entry_type", "arxiv", "doi",
+               "url", "topics", "code", "added", "page", "abstract")
 
 
 def paper_url(paper: PaperView) -> str | None:
