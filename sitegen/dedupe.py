@@ -378,12 +378,13 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
     if a.doi and a.doi == b.doi:
         return Decision(True, "same DOI", 100.0)
     score = title_score(a, b)
-    placed = same_place(a, b)
     if a.untitled or b.untitled:
         # Named by its citation: no title to compare, and a reference manager keeps such an entry apart.
         return Decision(False, "no title", score)
+    placed = same_place(a, b)
     titled = score >= PLACE_TITLE
-    dated = (a.year and a.year == b.year) or bool(a.year) != bool(b.year)  # the same year, or one unknown
+    # The same year, or one unknown between known authors: the subtitle rules below may go lower.
+    dated = (a.year and a.year == b.year) or (bool(a.year) != bool(b.year) and a.names and b.names)
     if score < NEAR_MISS and not (a.origin != b.origin and dated) and not (placed and titled):
         return Decision(False, "titles differ", score)  # only the same-year and same-page rules go lower
     agree = author_agreement(a.names, b.names)
@@ -408,8 +409,7 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
         return Decision(False, "titles differ", score, abstract)
     authors = bool(a.names and b.names)  # both known and (no conflict) overlapping
     years = bool(a.year and b.year)
-    if (placed and same_authors(a, b)
-            and titled and not (a.generic or b.generic)):
+    if placed and titled and same_authors(a, b) and not (a.generic or b.generic):
         return Decision(True, "same journal, volume, page and authors", score, authors=agree)
     if a.generic or b.generic:
         # "Guest Editorial: Databases and the Web" is the "Guest editorial" of its issue.
@@ -448,7 +448,7 @@ def _compare(a: Evidence, b: Evidence) -> Decision:
 
 def _one_year_and_same_authors(a: Evidence, b: Evidence, agree: float) -> bool:
     """Whether only one of two records gives a year, and their author lists agree in full."""
-    return bool(a.year) != bool(b.year) and agree == 1.0 and len(a.names) == len(b.names)
+    return bool(a.year) != bool(b.year) and bool(a.names) and agree == 1.0 and len(a.names) == len(b.names)
 
 
 def candidate_array(items: Sequence[Evidence]) -> Any:
@@ -550,13 +550,15 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
     place = codes([f"{e.volume}:{e.page}" if e.volume and e.page else None for e in items])
     origin, year = codes([e.origin for e in items]), np.asarray([e.year or 0 for e in items], dtype=np.int64)
     brackets = np.asarray([e.alt_words != e.words for e in items], dtype=bool)
+    named = np.asarray([bool(e.names) for e in items], dtype=bool)
     keep = (
         (score >= NEAR_MISS)
         | ((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
         | ((doi[left] > 0) & (doi[left] == doi[right]))
         | ((place[left] > 0) & (place[left] == place[right]))
         | ((origin[left] != origin[right]) & (year[left] > 0) & (year[left] == year[right]))
-        | ((origin[left] != origin[right]) & ((year[left] > 0) != (year[right] > 0)))
+        | ((origin[left] != origin[right]) & ((year[left] > 0) != (year[right] > 0))
+           & named[left] & named[right])
         | brackets[left] | brackets[right]  # the bracket-free titles may score higher: compare() decides
     )
     return [(a, b) for a, b in pairs[keep].tolist()]
