@@ -112,6 +112,8 @@ class Evidence:
         return is_generic_title(self.key)
 
 
+_ABSTRACT = 3  # Evidence.abstract's place among its fields
+
 _Placement = tuple[tuple[tuple[str, ...], ...], str | None, str | None, str | None, bool, str | None, bool,
                    str | None, tuple[str, ...], tuple[frozenset[str], ...]]
 
@@ -175,16 +177,22 @@ def record_evidence(record: Record) -> Evidence:
     return replace(found, untitled=_untitled(record), venue=record.venue) if record.venue else found
 
 
-def _evidence_parts(records: Sequence[Record], span: range) -> list[Evidence]:
-    """Evidence of some records without their abstracts (run in workers: the parent has those)."""
-    return [replace(record_evidence(records[i]), abstract="") for i in span]
+def _evidence_parts(records: Sequence[Record], span: range) -> list[tuple[Any, ...]]:
+    """Evidence of some records as tuples of its fields, without the abstracts (run in workers:
+    the parent has those)."""
+    found = []
+    for i in span:
+        values = list(vars(record_evidence(records[i])).values())  # the fields, in their order
+        values[_ABSTRACT] = ""
+        found.append(tuple(values))
+    return found
 
 
 def _all_evidence(records: Sequence[Record]) -> list[Evidence]:
     """Every record's evidence, on every core; abstracts are the records' own strings, not copies."""
     parts = map_shared(_evidence_parts, records, chunks(len(records)), len(records))
-    return [replace(e, abstract=record.abstract) if record.abstract else e
-            for e, record in zip((p for part in parts for p in part), records, strict=True)]
+    return [Evidence(*(values[:_ABSTRACT] + (record.abstract,) + values[_ABSTRACT + 1:]))
+            for values, record in zip((p for part in parts for p in part), records, strict=True)]
 
 
 def _decide(items: Sequence[Evidence], pairs: list[tuple[int, int]]) -> list[tuple[int, int, Decision]]:
