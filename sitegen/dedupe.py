@@ -146,6 +146,7 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
              arxiv: str | None = None, doi: str | None = None, origin: str = "",
              venue: str | None = None, citation: Citation | None = None) -> Evidence:
     """The matching evidence of one record or page."""
+    untitled = bool(citation) and title == citation_title(venue, citation or Citation())
     title = plain_title(title) if "[" in title or "(" in title else title
     key = normalize_title(title)
     words = sorted_words(key)
@@ -156,7 +157,7 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
     main = normalize_title(parts[0]) if len(parts) > 1 else key
     return Evidence(key, words, sorted_words(alt) if alt != key else words, abstract,
                     name_words(tuple(authors)), year, arxiv, doi, main, origin, numbers,
-                    *_placement(venue, citation, authors))
+                    *_placement(venue, citation, authors), untitled, venue)
 
 
 def _where(record: Record) -> str:
@@ -172,9 +173,8 @@ def _untitled(record: Record) -> bool:
 
 def record_evidence(record: Record) -> Evidence:
     """Matching evidence of a parsed record."""
-    found = evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
-                     record.source.file, record.venue, record.citation)
-    return replace(found, untitled=_untitled(record), venue=record.venue) if record.venue else found
+    return evidence(record.title, record.abstract, record.authors, record.year, record.arxiv, record.doi,
+                    record.source.file, record.venue, record.citation)
 
 
 def _evidence_parts(records: Sequence[Record], span: range) -> list[tuple[Any, ...]]:
@@ -191,7 +191,7 @@ def _evidence_parts(records: Sequence[Record], span: range) -> list[tuple[Any, .
 def _all_evidence(records: Sequence[Record]) -> list[Evidence]:
     """Every record's evidence, on every core; abstracts are the records' own strings, not copies."""
     parts = map_shared(_evidence_parts, records, chunks(len(records)), len(records))
-    return [Evidence(*(values[:_ABSTRACT] + (record.abstract,) + values[_ABSTRACT + 1:]))
+    return [Evidence(*(*values[:_ABSTRACT], record.abstract, *values[_ABSTRACT + 1:]))
             for values, record in zip((p for part in parts for p in part), records, strict=True)]
 
 
