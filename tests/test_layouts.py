@@ -20,7 +20,7 @@ RELEASED = {
     "assets/javascripts/sitegen.js": (1, "469b9b387306"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
     "main.html": (1, "1f21cb801685"),
-    "paper.html": (1, "a58ce09f3b0f"),
+    "paper.html": (2, "68510f51c33a"),
 }
 
 
