@@ -173,6 +173,12 @@ def to_record(fields: Mapping[str, Any], source: SourceRef) -> tuple[Record | No
     ), note
 
 
+# CSL JSON's item types (Zotero, Mendeley, citeproc) in BibTeX's words.
+_CSL_KINDS = {
+    "article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
+    "paper-conference": "inproceedings", "chapter": "incollection", "thesis": "phdthesis",
+    "report": "techreport", "manuscript": "unpublished",
+}
 _DASHES = re.compile(r"\s*(?:-+|[\u2010-\u2015\u2212])\s*")
 
 
@@ -188,7 +194,8 @@ def citation_of(fields: Mapping[str, Any]) -> Citation:
         last = normal_pages(_text(fields.get("lastpage")))
         pages = f"{first}-{last}" if last and last != first else first
     kind = _text(fields.get("kind")).lower().removeprefix("@")
-    return Citation(kind=kind or None, volume=clean_latex(_text(fields.get("volume"))) or None,
+    return Citation(kind=_CSL_KINDS.get(kind, kind) or None,
+                    volume=clean_latex(_text(fields.get("volume"))) or None,
                     number=clean_latex(_text(fields.get("number"))) or None, pages=pages or None)
 
 

@@ -84,7 +84,7 @@ def test_ris_is_detected_by_extension_or_content() -> None:
     ("refs.csv", 'title,journal,volume,number,pages,ENTRYTYPE\n"Paper",Blood,116,3,280--281,Article\n'),
     ("refs.bib", "@article{k, title={Paper}, journal={Blood}, volume={116}, number={3}, pages={280--281}}\n"),
     ("refs.json", json.dumps([{"title": "Paper", "container-title": "Blood", "volume": 116, "issue": "3",
-                               "page": "280\u2013281", "type": "article"}])),
+                               "page": "280\u2013281", "type": "article-journal"}])),
 ])
 def test_every_reader_keeps_volume_issue_pages_and_entry_type(name: str, text: str) -> None:
     (record,), problems = read(name, text)
