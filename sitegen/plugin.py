@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import minify_html
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
@@ -61,6 +62,7 @@ class SitegenConfig(base.Config):  # type: ignore[no-untyped-call]
 
     search = c.Choice(SEARCH_MODES, default="auto")
     pagefind_from = c.Type(int, default=PAGEFIND_FROM)
+    minify = c.Type(bool, default=True)
 
 
 def uses_pagefind(setting: str, papers: int, threshold: int = PAGEFIND_FROM) -> bool:
@@ -171,6 +173,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         context["sitegen_search"] = "pagefind" if self.pagefind else "material"
         return context
 
+    @event_priority(-100)  # last: after every other plugin changed the page
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        """Minify the page's HTML (whitespace, optional quotes and tags): a third of a paper page."""
+        return minify(output) if self.config.minify else output
+
     @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, config: Any) -> None:
         """Index the site with Pagefind, or shrink Material's index (empty sections, repeated tags)."""
@@ -187,6 +194,22 @@ def add_layouts(theme: Any) -> None:
         return
     custom = theme.custom_dir
     theme.dirs.insert(theme.dirs.index(custom) + 1 if custom in theme.dirs else 0, folder)
+
+
+def minify(page: str) -> str:
+    """A page's HTML without what a browser does not need; scripts and styles are left as they are.
+
+    minify-html (Rust) takes about 0.6 ms a paper page; mkdocs-minify-plugin's
+    htmlmin took 5.6 ms for the same bytes.
+    """
+    small = str(minify_html.minify(page, minify_js=False, minify_css=False))
+    # minify-html decodes &lt; in <title>, where browsers read text only (RCDATA); tools that parse
+    # HTML more loosely would see tags in an untrusted title there, so it is escaped again.
+    start, end = small.find("<title>"), small.find("</title>")
+    if 0 <= start < end:
+        start += len("<title>")
+        small = small[:start] + small[start:end].replace("<", "&lt;") + small[end:]
+    return small
 
 
 def run_pagefind(site_dir: Path) -> None:

@@ -47,10 +47,10 @@ def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pag
     if pagefind:
         assert (site / "pagefind/pagefind.js").is_file()
         assert not (site / "search/search_index.json").exists()  # Material's index is not built
-        assert 'id="sitegen-search-box"' in home and "sitegen-search.js" in home
-        assert 'data-md-component="search"' not in home  # Material's search box and code are off
+        assert "sitegen-search.js" in home
+        assert "data-md-component=search" not in home  # Material's search box and code are off
         assert "<div data-pagefind-body>" in paper
     else:
         assert (site / "search/search_index.json").is_file()
         assert not (site / "pagefind").exists()
-        assert 'data-md-component="search"' in home and "sitegen-search-box" not in home
+        assert "data-md-component=search" in home and "sitegen-search.js" not in home

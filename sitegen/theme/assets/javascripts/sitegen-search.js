@@ -17,6 +17,19 @@
     one: script.getAttribute("data-one") || "1 matching document",
     other: script.getAttribute("data-other") || "# matching documents"
   };
+  var text = {
+    search: script.getAttribute("data-search") || "Search",
+    placeholder: script.getAttribute("data-placeholder") || "Search",
+    reset: script.getAttribute("data-reset") || "Clear",
+    initial: script.getAttribute("data-initial") || "Type to start searching"
+  };
+  /* Material's icons (magnify, arrow-left, close), as its templates inline them. */
+  var ICONS = {
+    magnify: "M9.5 3A6.5 6.5 0 0 1 16 9.5c0 1.61-.59 3.09-1.56 4.23l.27.27h.79l5 5-1.5 1.5-5-5v-.79l-.27-.27A6.52 " +
+      "6.52 0 0 1 9.5 16 6.5 6.5 0 0 1 3 9.5 6.5 6.5 0 0 1 9.5 3m0 2C7 5 5 7 5 9.5S7 14 9.5 14 14 12 14 9.5 12 5 9.5 5",
+    back: "M20 11v2H8l5.5 5.5-1.42 1.42L4.16 12l7.92-7.92L13.5 5.5 8 11z",
+    close: "M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z"
+  };
   var SHOWN = 20;  /* results listed */
   var FIRST = 5;  /* shown before the other 15 are fetched */
   var PAUSE = 60;  /* ms without a keystroke before searching */
@@ -84,13 +97,49 @@
     return words.other.replace("#", String(n));
   }
 
+  function icon(name) {
+    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="' + ICONS[name] + '"/></svg>';
+  }
+
+  function attribute(value) {
+    return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  }
+
+  /* Material's search box markup, built here rather than repeated in every page. */
+  function searchBox() {
+    var template = document.createElement("template");
+    template.innerHTML =
+      '<label class="md-header__button md-icon" for="__search" title="' + attribute(text.search) + '">' +
+        icon("magnify") + '</label>' +
+      '<div class="md-search sitegen-pagefind" role="dialog" aria-label="Search the reading list">' +
+        '<label class="md-search__overlay" for="__search"></label>' +
+        '<div class="md-search__inner" role="search">' +
+          '<form class="md-search__form" name="search">' +
+            '<input type="text" class="md-search__input" name="query" aria-label="' +
+              attribute(text.placeholder) + '" placeholder="' + attribute(text.placeholder) + '" ' +
+              'autocapitalize="off" autocorrect="off" autocomplete="off" spellcheck="false" required>' +
+            '<label class="md-search__icon md-icon" for="__search">' + icon("magnify") + icon("back") + '</label>' +
+            '<nav class="md-search__options" aria-label="' + attribute(text.search) + '">' +
+              '<button type="reset" class="md-search__icon md-icon" title="' + attribute(text.reset) + '" ' +
+                'aria-label="' + attribute(text.reset) + '" tabindex="-1">' + icon("close") + '</button>' +
+            '</nav>' +
+          '</form>' +
+          '<div class="md-search__output"><div class="md-search__scrollwrap" tabindex="0">' +
+            '<div class="md-search-result"><div class="md-search-result__meta"></div>' +
+            '<ol class="md-search-result__list" role="presentation"></ol></div>' +
+          '</div></div>' +
+        '</div>' +
+      '</div>';
+    template.content.querySelector(".md-search-result__meta").textContent = text.initial;
+    return template.content;
+  }
+
   function mount() {
-    var template = document.getElementById("sitegen-search-box");
     var header = document.querySelector(".md-header__inner");
     var toggle = document.getElementById("__search");
-    if (!template || !header || !toggle || header.querySelector(".sitegen-pagefind")) return;
+    if (!header || !toggle || header.querySelector(".sitegen-pagefind")) return;
     var source = header.querySelector(".md-header__source");
-    header.insertBefore(template.content.cloneNode(true), source);
+    header.insertBefore(searchBox(), source);
     var box = header.querySelector(".sitegen-pagefind");
     var input = box.querySelector(".md-search__input");
     var meta = box.querySelector(".md-search-result__meta");
