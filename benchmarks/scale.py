@@ -228,7 +228,28 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
             p.stat().st_size for p in (site / "pagefind").rglob("*") if p.is_file())
         row["search"] = "Material" if index.exists() else "Pagefind"
         row["index_kb_per_paper"] = size / 1e3 / max(len(pages), 1)
+        row["parts"] = site_parts(site, len(pages))
     return row
+
+
+PARTS = {"papers": "paper pages", "topics": "topic pages", "exports": "exports", "pagefind": "search index",
+         "search": "search index", "feeds": "feeds"}
+
+
+def site_parts(site: Path, papers: int) -> dict[str, tuple[float, float]]:
+    """KB per paper of each part of the site: (bytes, disk blocks as du counts them)."""
+    parts: dict[str, list[int]] = {}
+    for path in site.rglob("*"):
+        if path.is_file():
+            top = path.relative_to(site).parts[0]
+            part = PARTS.get(top, "other")
+            stat = path.stat()
+            sizes = parts.setdefault(part, [0, 0])
+            sizes[0] += stat.st_size
+            sizes[1] += stat.st_blocks * 512
+    totals = [sum(s[0] for s in parts.values()), sum(s[1] for s in parts.values())]
+    parts["whole site"] = totals
+    return {name: (b / 1e3 / max(papers, 1), d / 1e3 / max(papers, 1)) for name, (b, d) in parts.items()}
 
 
 def main() -> None:
@@ -257,6 +278,8 @@ def main() -> None:
             print(f"  site {row['site_mb']:.1f} MB, largest paper page {row['largest_paper_kb']:.1f} KB, "
                   f"largest other page {row['largest_other_kb']:.1f} KB, "
                   f"search index ({row['search']}) {row['index_kb_per_paper']:.2f} KB per paper")
+            print("  KB per paper (bytes; on disk, as du counts 4 KB blocks): " + ", ".join(
+                f"{name} {b:.2f} ({d:.2f})" for name, (b, d) in row["parts"].items()))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

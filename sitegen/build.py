@@ -29,7 +29,7 @@ from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key
 from .render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
-from .site import GENERATED, PaperView, SiteInfo, by_topic, render_site
+from .site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, state_text
 from .tag import Matcher, Topic, load_topics
 from .text import clean_text, slugify
@@ -37,6 +37,7 @@ from .write import Output, WriteStats, remove_leftovers, write_pages
 
 PAPERS = "papers"
 FEEDS_ALL = feed_path()
+_EXPORT_ENDINGS = tuple(f".{fmt}{gz}" for fmt in FORMATS for gz in ("", ".gz"))
 
 
 @dataclass
@@ -267,14 +268,18 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     # Exports are the papers in other formats: rendered one format at a time, each written before
     # the next is rendered (all three at once were 700 MB at 100,000 papers).
     formats = render_exports(views, topics, members)
+    exported: set[str] = set()
     while True:
         with stages.stage("exports"):
             batch = next(formats, None)
         if batch is None:
             break
+        exported.update(batch)
         with stages.stage("write"):
             result.stats.add(write_pages(config.content, batch))
         del batch  # so that only one format's pieces are alive while the next is rendered
+    with stages.stage("write"):  # exports of topics now gone, or of a list now compressed
+        result.stats.add(write_pages(config.content, {}, _stale_exports(config.content, exported)))
     with stages.stage("related"):  # what is left of it: waiting for the second core
         memory[RELATED] = related()
     with stages.stage("write"):
@@ -374,6 +379,15 @@ def _paper_pages(
 
     return out, final, registry
 
+
+
+def _stale_exports(content: Path, keep: set[str]) -> list[str]:
+    """Export files under content/exports/ that this build did not write (sitegen owns the folder)."""
+    folder = content / EXPORTS
+    if not folder.is_dir():
+        return []
+    found = (path.relative_to(content).as_posix() for path in folder.rglob("*") if path.is_file())
+    return sorted(rel for rel in found if rel not in keep and rel.endswith(_EXPORT_ENDINGS))
 
 
 def _stale_generated(content: Path, keep: set[str]) -> list[str]:

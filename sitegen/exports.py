@@ -1,4 +1,8 @@
-"""Exports of the whole list and of each topic as JSON, CSV and BibTeX (hidden papers left out)."""
+"""Exports of the whole list as JSON, CSV and BibTeX, and of each topic as CSV and BibTeX.
+
+Hidden papers are left out. Exports of many papers are gzip-compressed (see
+`site.export_paths`); the JSON one stays a source sitegen reads.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,16 @@ import io
 import itertools
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from .render import citation_fields
-from .site import PaperView
+from .site import PaperView, export_paths
 from .tag import Topic
 from .write import Output
 
-EXPORTS = "exports"
-FORMATS = ("json", "csv", "bib")
 _CSV_FIELDS = ("title", "authors", "year", "venue", "volume", "issue", "pages", "entry_type", "arxiv", "doi",
                "url", "topics", "code", "added", "page", "abstract")
 
@@ -27,12 +30,6 @@ def paper_url(paper: PaperView) -> str | None:
     if paper.arxiv:
         return f"https://arxiv.org/abs/{paper.arxiv}"
     return f"https://doi.org/{paper.doi}" if paper.doi else None
-
-
-def export_paths(topic: Topic | None = None) -> dict[str, str]:
-    """Where the exports of the list (or of one topic) go, by format, relative to the content folder."""
-    stem = f"{EXPORTS}/topics/{topic.slug}" if topic else f"{EXPORTS}/papers"
-    return {fmt: f"{stem}.{fmt}" for fmt in FORMATS}
 
 
 def _record(paper: PaperView) -> dict[str, Any]:
@@ -162,6 +159,23 @@ def _pick_bib(entries: list[str], members: list[int]) -> Iterator[str]:
     yield from _joined((entries[i] for i in members), "\n")
 
 
+def gzipped(pieces: Iterable[str]) -> Iterator[bytes]:
+    """The text of `pieces` gzip-compressed, as it is made: the same bytes for the same text."""
+    # wbits 31: the gzip format; zlib writes no file name and a zero time, so a rebuild changes nothing.
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)
+    for piece in pieces:
+        if chunk := packer.compress(piece.encode("utf-8")):
+            yield chunk
+    yield packer.flush()
+
+
+def _file(pick: Callable[[list[int]], Iterator[str]], rows: list[int], path: str) -> Output:
+    """One export file: its pieces, compressed when its name says so."""
+    if path.endswith(".gz"):
+        return lambda: gzipped(pick(rows))
+    return partial(pick, rows)
+
+
 def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
                    members: Mapping[str, Sequence[PaperView]]) -> Iterator[dict[str, Output]]:
     """Every export file, a format at a time: {path in the content folder: text} (members: by_topic).
@@ -178,7 +192,9 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
         ("csv", lambda: partial(_pick_csv, *_csv_rows(papers))),
         ("bib", lambda: partial(_pick_bib, _bib_entries(papers))),
     ]
+    paths = [export_paths(topic, len(rows)) for topic, rows in groups]
     for fmt, rendered in pickers:
         pick = rendered()
-        yield {export_paths(topic)[fmt]: partial(pick, rows) for topic, rows in groups}
+        yield {where[fmt]: _file(pick, rows, where[fmt])
+               for (_, rows), where in zip(groups, paths, strict=True) if fmt in where}
         del pick  # this format's pieces go before the next format's are rendered

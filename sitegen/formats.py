@@ -31,7 +31,8 @@ _TOO_DEEP = "invalid JSON: nested too deeply"
 
 
 def detect_format(name: str, text: str) -> str:
-    """The format of a source from its extension, else from its first characters."""
+    """The format of a source from its extension (under a .gz one), else from its first characters."""
+    name = name.removesuffix(".gz")
     ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext in _EXTENSIONS:
         return _EXTENSIONS[ext]

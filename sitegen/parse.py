@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,11 @@ def read_text(source: SourceFile) -> tuple[str | None, Diagnostic | None]:
         data = source.path.read_bytes()
     except OSError as exc:
         return None, Diagnostic("error", source.display, f"cannot read: {exc.strerror}")
+    if data.startswith(_GZIP):  # a compressed export of a large list (papers.json.gz)
+        try:
+            data = _gunzip(data)
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            return None, Diagnostic("error", source.display, f"cannot decompress: {exc}; skipped")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), None
@@ -94,6 +100,21 @@ def read_text(source: SourceFile) -> tuple[str | None, Diagnostic | None]:
             "error", source.display, f"not UTF-8 text (byte {exc.start}); skipped", line=line,
             hint="save the dump as UTF-8",
         )
+
+
+_GZIP = b"\x1f\x8b"
+_GUNZIP_MAX = 2 << 30  # bytes: far above any export, far below what a crafted file would inflate to
+
+
+def _gunzip(data: bytes) -> bytes:
+    """The contents of a gzip file, refusing more than _GUNZIP_MAX bytes."""
+    unpacker = zlib.decompressobj(31)
+    out = unpacker.decompress(data, _GUNZIP_MAX)
+    if unpacker.unconsumed_tail:
+        raise ValueError(f"more than {_GUNZIP_MAX >> 30} GB uncompressed")
+    if not unpacker.eof:
+        raise EOFError("the compressed data ends early")
+    return out
 
 
 def _looks_like_abstract(line: str) -> bool:

@@ -19,6 +19,21 @@ GENERATED = "sitegen"  # value of the generated_by key that marks pages sitegen 
 RECENT = 20
 PAGE_SIZE = 500  # papers per page of a topic's list: about 0.6 MB of HTML at most
 UNTAGGED_SLUG = "untagged"
+EXPORTS = "exports"
+FORMATS = ("json", "csv", "bib")
+# A topic's papers in the formats people cite and sort them with; the list's JSON export, the one
+# sitegen reads back as a source, holds every paper with its topics.
+TOPIC_FORMATS = ("csv", "bib")
+# From this many papers an export is written gzip-compressed (".gz"), a third of its size or less:
+# about 1.5 MB a format raw. Browsers download .gz files as they are; sitegen reads them back.
+COMPRESS_FROM = 1000
+
+
+def export_paths(topic: Topic | None = None, papers: int = 0) -> dict[str, str]:
+    """Where the exports of the list (or of one topic of `papers` papers) go, by format, in content/."""
+    stem = f"{EXPORTS}/topics/{topic.slug}" if topic else f"{EXPORTS}/papers"
+    suffix = ".gz" if papers >= COMPRESS_FROM else ""
+    return {fmt: f"{stem}.{fmt}{suffix}" for fmt in (TOPIC_FORMATS if topic else FORMATS)}
 
 
 @dataclass(frozen=True)
@@ -157,6 +172,7 @@ def render_site(
         title=escape_markdown(info.title), description=escape_markdown(info.description),
         papers=len(papers), records=info.records, files=info.files, topic_count=len(topics),
         topics=topic_rows, untagged=len(untagged), recent=[_entry(p, slugs) for p in recent],
+        exports=export_paths(None, len(papers)),
     ), {"hide": ["navigation", "toc"]})
     pages["topics/index.md"] = _generated("Topics", env.get_template("topics_index.md.j2").render(
         topics=topic_rows, topic_count=len(topics), papers=len(papers), untagged=len(untagged),
@@ -170,13 +186,14 @@ def render_site(
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
             papers=members[topic.name], items=items, slug=topic.slug,
+            exports={f: f"../{path}" for f, path in export_paths(topic, len(members[topic.name])).items()},
         ))
     if untagged:
         pages.update(_listing(
             env, UNTAGGED_SLUG, "Papers without a topic", {},
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
-            "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None,
+            "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None, exports={},
             papers=untagged, items=items,
         ))
     # Tags that are not topics: the curator's own, few, listed with their papers.

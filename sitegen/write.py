@@ -87,7 +87,7 @@ def _inside(rel: str) -> bool:
 
 # A page's text, or a function making it when it is written: large exports are made then, as
 # pieces streamed to the file, so that no whole export need be in memory.
-Output = str | Callable[[], str | Iterable[str]]
+Output = str | Callable[[], str | Iterable[str] | Iterable[bytes]]
 
 
 def _write_one(root: str, rel: str, text: Output) -> str:
@@ -113,7 +113,7 @@ def _write_one(root: str, rel: str, text: Output) -> str:
     return "updated" if current is not None else "new"
 
 
-def _write_stream(path: str, pieces: Iterable[str]) -> str:
+def _write_stream(path: str, pieces: Iterable[str] | Iterable[bytes]) -> str:
     """_write_one for text in pieces: written to a temporary file and compared with the file on
     disk as they come; the temporary file replaces the page only when the bytes differ."""
     try:
@@ -129,7 +129,7 @@ def _write_stream(path: str, pieces: Iterable[str]) -> str:
         tmp, fd = _open_temporary(path)
         with os.fdopen(fd, "wb") as handle:
             for piece in pieces:
-                data = piece.encode("utf-8")
+                data = piece if isinstance(piece, bytes) else piece.encode("utf-8")
                 if same and current is not None:
                     same = current.read(len(data)) == data
                 handle.write(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import bibtexparser
 import frontmatter
+import pytest
 from click.testing import CliRunner
 
+from sitegen import site
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
@@ -75,12 +78,45 @@ def test_exports_parse_and_leave_hidden_papers_out(project: Path) -> None:
     assert [r["title"] for r in rows] == [p["title"] for p in papers]
     library = bibtexparser.parse_string((exports / "papers.bib").read_text(encoding="utf-8"))
     assert len(library.entries) == 2 and not library.failed_blocks
-    assert json.loads((exports / "topics/interpretability.json").read_text(encoding="utf-8")) == []
+    assert (exports / "topics/interpretability.csv").read_text(encoding="utf-8").count("\n") == 1  # header
+    assert not (exports / "topics/interpretability.json").exists()  # the list's JSON has the topics
     # An export is itself a source sitegen reads.
     (project / "sources/reimport.json").write_text((exports / "papers.json").read_text(encoding="utf-8"),
                                                    encoding="utf-8")
     again = run(project)
     assert again.report.diagnostics == [] and not again.stats.new
+
+
+def test_exports_of_large_lists_are_compressed_and_read_back(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project)
+    exports = project / "content/exports"
+    assert (exports / "papers.json").is_file() and (exports / "topics/object-detection.csv").is_file()
+    monkeypatch.setattr(site, "COMPRESS_FROM", 1)  # every export of a paper or more
+    result = build(load_config(project), force=True)  # as when the list grows past the threshold
+    assert "exports/papers.json" in result.stats.removed and not (exports / "papers.json").exists()
+    papers = json.loads(gzip.decompress((exports / "papers.json.gz").read_bytes()))
+    assert len(papers) == 3
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(
+        (exports / "topics/object-detection.csv.gz").read_bytes()).decode("utf-8"))))
+    assert len(rows) == 1 and not (exports / "topics/object-detection.csv").exists()
+    home = (project / "content/index.md").read_text(encoding="utf-8")
+    assert "[JSON](exports/papers.json.gz)" in home and "(gzip-compressed)" in home
+    topic = (project / "content/topics/object-detection.md").read_text(encoding="utf-8")
+    assert "[CSV](../exports/topics/object-detection.csv.gz)" in topic
+    # The same bytes every build, so a rebuild writes nothing.
+    assert not run(project).stats.updated
+    # A compressed JSON export is a source too.
+    (project / "sources/reimport.json.gz").write_bytes((exports / "papers.json.gz").read_bytes())
+    again = run(project)
+    assert again.report.diagnostics == [] and not again.stats.new
+
+
+def test_a_broken_compressed_source_is_reported(project: Path) -> None:
+    (project / "sources/cut.json.gz").write_bytes(gzip.compress(b'[{"title": "A paper"}]')[:-12])
+    result = run(project)
+    assert [d.message for d in result.report.diagnostics if "cut.json.gz" in d.path] == [
+        "cannot decompress: the compressed data ends early; skipped"]
 
 
 def test_bibtex_export_escapes_latex_specials(project: Path) -> None:
@@ -100,18 +136,18 @@ def test_site_shows_related_papers_feed_links_and_export_links(project: Path) ->
                     "predicts them directly and improves mAP on DOTA."}) + "\n", encoding="utf-8")
     run(project)
     assert mkdocs_build(project).returncode == 0
-    site = project / "site"
+    site = project / "site"  # minified: attribute values without spaces have no quotes
     paper = (site / "papers/spindet-rotated-object-detection-in-aerial-images/index.html").read_text(
         encoding="utf-8")
-    related = paper.split('id="related-papers"', 1)[1].split("</section>", 1)[0]
-    assert 'href="../oriented-object-detection-in-aerial-images-with-rotated-boxes/"' in related
-    assert 'type="application/atom+xml"' in paper and "feeds/all.xml" in paper
+    related = paper.split("id=related-papers", 1)[1].split("</section>", 1)[0]
+    assert 'href=../oriented-object-detection-in-aerial-images-with-rotated-boxes/>' in related
+    assert 'type=application/atom+xml' in paper and "feeds/all.xml" in paper
     topic = (site / "topics/object-detection/index.html").read_text(encoding="utf-8")
-    assert 'href="../../feeds/object-detection.xml"' in topic
-    assert 'href="../../exports/topics/object-detection.csv"' in topic
-    assert 'data-added="2026-01-01"' in topic and 'class="sitegen-filters"' in topic
+    assert 'href=../../feeds/object-detection.xml>' in topic
+    assert 'href=../../exports/topics/object-detection.csv>' in topic
+    assert 'data-added=2026-01-01' in topic and 'class=sitegen-filters' in topic
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert 'href="exports/papers.bib"' in home
+    assert 'href=exports/papers.bib>' in home
     for path in ("feeds/all.xml", "exports/papers.json", "assets/javascripts/sitegen.js"):
         assert (site / path).is_file(), path
 
