@@ -87,6 +87,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.related: dict[str, list[tuple[str, str]]] = {}
         self.files: Any = None
         self.pagefind = False
+        self.index_later = False  # `sitegen serve` runs Pagefind itself, in the background
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -182,7 +183,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
     def on_post_build(self, config: Any) -> None:
         """Index the site with Pagefind, or shrink Material's index (empty sections, repeated tags)."""
         if self.pagefind:
-            run_pagefind(Path(config["site_dir"]))
+            if not self.index_later:
+                run_pagefind(Path(config["site_dir"]))
         else:
             compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
 
@@ -202,7 +204,9 @@ def minify(page: str) -> str:
     minify-html (Rust) takes about 0.6 ms a paper page; mkdocs-minify-plugin's
     htmlmin took 5.6 ms for the same bytes.
     """
-    small = str(minify_html.minify(page, minify_js=False, minify_css=False))
+    # Closing tags stay: Pagefind's parser does not close a <p data-pagefind-ignore> at the next
+    # heading as browsers do, and left the abstract that follows it out of the index.
+    small = str(minify_html.minify(page, minify_js=False, minify_css=False, keep_closing_tags=True))
     # minify-html decodes &lt; in <title>, where browsers read text only (RCDATA); tools that parse
     # HTML more loosely would see tags in an untrusted title there, so it is escaped again.
     start, end = small.find("<title>"), small.find("</title>")
@@ -212,11 +216,14 @@ def minify(page: str) -> str:
     return small
 
 
-def run_pagefind(site_dir: Path) -> None:
-    """Index the built site with Pagefind (the pagefind[bin] package); its files go to site/pagefind/."""
+def run_pagefind(site_dir: Path, output: Path | None = None) -> None:
+    """Index the built site with Pagefind (the pagefind[bin] package); its files go to site/pagefind/
+    (or to `output`)."""
     # Heading permalinks ("¶") are not text of the page.
     command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
                "--exclude-selectors", ".headerlink", "--quiet"]
+    if output is not None:
+        command += ["--output-path", str(output)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pag
         assert "sitegen-search.js" in home
         assert "data-md-component=search" not in home  # Material's search box and code are off
         assert "<div data-pagefind-body>" in paper
+        # Each paper's abstract is indexed, not only its title (a page's text is in its fragment).
+        fragments = b" ".join(gzip.decompress(p.read_bytes()) for p in (site / "pagefind/fragment").iterdir())
+        assert b"axis-aligned bounding boxes" in fragments
     else:
         assert (site / "search/search_index.json").is_file()
         assert not (site / "pagefind").exists()
