@@ -192,7 +192,7 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
         ("csv", lambda: partial(_pick_csv, *_csv_rows(papers))),
         ("bib", lambda: partial(_pick_bib, _bib_entries(papers))),
     ]
-    paths = [export_paths(topic, len(rows)) for topic, rows in groups]
+    paths = [export_paths(topic, len(papers)) for topic, _ in groups]
     for fmt, rendered in pickers:
         pick = rendered()
         yield {where[fmt]: _file(pick, rows, where[fmt])

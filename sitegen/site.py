@@ -24,13 +24,14 @@ FORMATS = ("json", "csv", "bib")
 # A topic's papers in the formats people cite and sort them with; the list's JSON export, the one
 # sitegen reads back as a source, holds every paper with its topics.
 TOPIC_FORMATS = ("csv", "bib")
-# From this many papers an export is written gzip-compressed (".gz"), a third of its size or less:
-# about 1.5 MB a format raw. Browsers download .gz files as they are; sitegen reads them back.
+# From this many papers in the list every export is written gzip-compressed (".gz"), a third of its
+# size or less: the list's are about 1.5 MB a format raw. Browsers download .gz files as they are;
+# sitegen reads them back.
 COMPRESS_FROM = 1000
 
 
 def export_paths(topic: Topic | None = None, papers: int = 0) -> dict[str, str]:
-    """Where the exports of the list (or of one topic of `papers` papers) go, by format, in content/."""
+    """Where the exports of a list of `papers` papers (or of one of its topics) go, by format."""
     stem = f"{EXPORTS}/topics/{topic.slug}" if topic else f"{EXPORTS}/papers"
     suffix = ".gz" if papers >= COMPRESS_FROM else ""
     return {fmt: f"{stem}.{fmt}{suffix}" for fmt in (TOPIC_FORMATS if topic else FORMATS)}
@@ -186,7 +187,7 @@ def render_site(
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
             papers=members[topic.name], items=items, slug=topic.slug,
-            exports={f: f"../{path}" for f, path in export_paths(topic, len(members[topic.name])).items()},
+            exports={fmt: f"../{path}" for fmt, path in export_paths(topic, len(papers)).items()},
         ))
     if untagged:
         pages.update(_listing(
