@@ -1,4 +1,4 @@
-"""Command line: ``sitegen new``, ``build``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
+"""Command line: ``sitegen new``, ``build``, ``serve``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
 
 from __future__ import annotations
 
@@ -124,6 +124,36 @@ def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | Non
         click.echo(stages.summary(), err=True)
     if strict and result.report.diagnostics:
         sys.exit(1)
+
+
+@main.command("serve")
+@_project_options
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
+              help="Address to serve the site on.")
+@click.option("-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="MkDocs configuration (default: mkdocs.yml of the project).")
+def serve_command(project: Path | None, content: str | None, verbose: bool, dev_addr: str,
+                  config_file: Path | None) -> None:
+    """Build the list and the site, serve it on localhost, and rebuild on every change.
+
+    A saved page is rendered alone and shows within seconds; sitegen's build
+    then updates what depends on it (topic pages, feeds, exports). A changed
+    topics.yml or a new dump under sources/ runs sitegen's build, then MkDocs
+    renders only the pages it wrote. Browsers reload by themselves.
+    """
+    from .serve import serve, theme_paths  # MkDocs' server is imported only for this command
+
+    host, _, port = dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter(f"{dev_addr!r} is not IP:PORT", param_hint="--dev-addr")
+    with _errors(verbose):
+        config = _config(project, content)
+        result = build(config)
+    _print(result.report.diagnostics)
+    click.echo(result.summary())
+    mkdocs_file = (config_file or config.root / "mkdocs.yml").resolve()
+    with _errors(verbose):
+        serve(config, mkdocs_file, host, int(port), theme_paths(mkdocs_file))
 
 
 @main.command("dedupe")

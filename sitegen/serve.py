@@ -1,0 +1,299 @@
+"""``sitegen serve``: build, serve on localhost, and rebuild only what a change needs.
+
+MkDocs' own ``serve`` rebuilds the whole site on every save (47 s at 10,000
+papers). Here each change is classified first:
+
+- a saved page of ``content/``: MkDocs renders only the pages whose source
+  is newer than their output (its "dirty" build), so a paper page shows at
+  once; sitegen's build then runs in the background for what depends on the
+  page (topic lists, feeds, exports), and the pages it rewrites are rendered
+  in turn;
+- ``topics.yml``, ``pyproject.toml`` or a file under the sources: sitegen's
+  build, then the pages it wrote;
+- ``mkdocs.yml`` or the theme overrides: a full MkDocs build.
+
+Pages added or removed outside ``papers/`` change the navigation, so the
+other non-paper pages are rendered again too (paper pages show only its top).
+Pagefind indexes the site again in the background after each pass, into a
+folder that replaces the old index when complete: the search answers
+throughout, from the previous index until the new one is there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config as load_mkdocs_config
+from mkdocs.livereload import LiveReloadServer
+
+from .config import Config
+from .plugin import SitegenPlugin, run_pagefind
+
+log = logging.getLogger("mkdocs.sitegen")  # shown with MkDocs' own messages
+
+
+class _NoDirtyWarning(logging.Filter):
+    """MkDocs warns on every dirty build that links may be stale: here the pages that link are rebuilt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+_NO_DIRTY_WARNING = _NoDirtyWarning()
+
+
+def _logging() -> None:
+    """MkDocs' messages (building, serving, reloading, warnings) on stderr, as `mkdocs serve` shows them."""
+    logger = logging.getLogger("mkdocs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(roots: Iterable[Path]) -> Snapshot:
+    """Modification time and size of every file under the roots (hidden files and folders left out)."""
+    found: Snapshot = {}
+    for root in roots:
+        if root.is_file():
+            stat = root.stat()
+            found[str(root)] = (stat.st_mtime_ns, stat.st_size)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if not name.startswith("."):
+                    path = os.path.join(folder, name)
+                    try:
+                        stat = os.stat(path)
+                    except OSError:  # removed meanwhile
+                        continue
+                    found[path] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def changed(before: Snapshot, after: Snapshot) -> set[str]:
+    """Paths added, removed or modified between two snapshots."""
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+@dataclass
+class Plan:
+    """What a set of changed files needs."""
+
+    sitegen: bool = False  # sitegen's build first (sources or taxonomy changed)
+    background_sitegen: bool = False  # sitegen's build after the pages are shown (a page was saved)
+    full: bool = False  # a full MkDocs build (configuration or theme changed)
+    nav: bool = False  # pages outside papers/ added or removed: the navigation changed
+    removed: list[str] = field(default_factory=list)  # content files gone (relative to content/)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the files a change can touch are."""
+
+    content: Path
+    inputs: tuple[Path, ...]  # what sitegen's build reads besides content/
+    theme: tuple[Path, ...]  # mkdocs.yml and the theme's custom folder
+
+    def roots(self) -> list[Path]:
+        """Everything watched."""
+        return [self.content, *self.inputs, *self.theme]
+
+
+def plan(paths: set[str], before: Snapshot, project: Project) -> Plan:
+    """Classify changed paths into the work they need."""
+    result = Plan()
+    content = str(project.content) + os.sep
+    for path in sorted(paths):
+        if path.startswith(content):
+            rel = path[len(content):].replace(os.sep, "/")
+            if not os.path.exists(path):
+                result.removed.append(rel)
+            if rel.endswith(".md"):
+                # A curator's page: what depends on it follows (generated pages are sitegen's own).
+                result.background_sitegen |= rel.startswith("papers/")
+                result.nav |= not rel.startswith("papers/") and (path not in before or rel in result.removed)
+        elif any(path == str(p) or path.startswith(str(p) + os.sep) for p in project.theme):
+            result.full = True
+        else:
+            result.sitegen = True
+    if result.sitegen:
+        result.background_sitegen = False  # it runs first anyway
+    return result
+
+
+def output_of(rel: str, site_dir: Path) -> Path:
+    """The built file of a content file (MkDocs' directory URLs: x.md -> x/index.html)."""
+    if not rel.endswith(".md"):
+        return site_dir / rel
+    stem = rel.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return site_dir / stem.removesuffix("index") / "index.html"
+    return site_dir / stem / "index.html"
+
+
+class Site:
+    """The site being served: MkDocs passes into a temporary folder, and Pagefind in the background."""
+
+    def __init__(self, config_file: Path, site_dir: Path, serve_url: str) -> None:
+        self.config_file, self.site_dir, self.serve_url = config_file, site_dir, serve_url
+        self._index_lock = threading.Lock()
+        self._index_again = threading.Event()
+        logging.getLogger("mkdocs.commands.build").addFilter(_NO_DIRTY_WARNING)
+
+    def build(self, dirty: bool) -> float:
+        """One MkDocs pass (dirty: only pages whose source is newer than their output); seconds taken."""
+        start = time.perf_counter()
+        config = load_mkdocs_config(config_file=str(self.config_file), site_dir=str(self.site_dir))
+        config.site_url = self.serve_url
+        plugin = config.plugins.get("sitegen")
+        if isinstance(plugin, SitegenPlugin):
+            plugin.index_later = True  # Pagefind runs below, in the background
+        config.plugins.on_startup(command="serve", dirty=dirty)
+        try:
+            mkdocs_build(config, serve_url=self.serve_url, dirty=dirty)
+        finally:
+            config.plugins.on_shutdown()
+        if isinstance(plugin, SitegenPlugin) and plugin.pagefind:
+            self.index()
+        return time.perf_counter() - start
+
+    def index(self) -> None:
+        """Index the site with Pagefind in a background thread; a pass during it asks for one more."""
+        self._index_again.set()
+        if self._index_lock.locked():
+            return
+        threading.Thread(target=self._index_loop, daemon=True).start()
+
+    def _index_loop(self) -> None:
+        with self._index_lock:
+            while self._index_again.is_set():
+                self._index_again.clear()
+                fresh, old = self.site_dir / ".pagefind-next", self.site_dir / ".pagefind-old"
+                try:
+                    run_pagefind(self.site_dir, output=fresh)
+                except Exception as exc:  # reported, and the previous index keeps answering
+                    log.error(str(exc))
+                    continue
+                current = self.site_dir / "pagefind"
+                if current.exists():
+                    current.rename(old)
+                fresh.rename(current)
+                shutil.rmtree(old, ignore_errors=True)
+
+
+class Rebuilder:
+    """The livereload server's builder: from the files changed since the last pass, the work they need."""
+
+    def __init__(self, project: Project, site: Site, sitegen: Callable[[], None]) -> None:
+        self.project, self.site, self.sitegen = project, site, sitegen
+        self.last = snapshot(project.roots())
+        self._background = threading.Lock()
+        self.background: threading.Thread | None = None  # sitegen's build after a saved page
+
+    def __call__(self) -> None:
+        now = snapshot(self.project.roots())
+        paths = changed(self.last, now)
+        if not paths:
+            return
+        work = plan(paths, self.last, self.project)
+        start = time.perf_counter()
+        if work.sitegen:
+            self.sitegen()
+            now = snapshot(self.project.roots())
+            work.nav |= plan(changed(self.last, now), self.last, self.project).nav
+        self.last = now
+        for rel in work.removed:  # a page or file gone from content/ goes from the site
+            output_of(rel, self.site.site_dir).unlink(missing_ok=True)
+        if work.nav and not work.full:
+            self._forget_non_paper_pages()
+        seconds = self.site.build(dirty=not work.full)
+        log.info(f"sitegen serve: {len(paths)} changed files, site rebuilt in {seconds:.2f} s "
+                 f"({time.perf_counter() - start:.2f} s in all)")
+        if work.background_sitegen:
+            self.background = threading.Thread(target=self._sitegen_in_background, daemon=True)
+            self.background.start()
+
+    def _sitegen_in_background(self) -> None:
+        # Its writes to content/ wake the server again, which renders the pages it rewrote.
+        if self._background.acquire(blocking=False):
+            try:
+                self.sitegen()
+            finally:
+                self._background.release()
+
+    def _forget_non_paper_pages(self) -> None:
+        """Remove the built pages outside papers/, so that the next pass renders them with the new nav."""
+        content = self.project.content
+        for path in content.rglob("*.md"):
+            rel = path.relative_to(content).as_posix()
+            if not rel.startswith(("papers/", ".")):
+                output_of(rel, self.site.site_dir).unlink(missing_ok=True)
+
+
+def sitegen_subprocess(config: Config) -> Callable[[], None]:
+    """sitegen's build in a child process (its workers fork; the server here runs threads)."""
+    def run() -> None:
+        command = [sys.executable, "-m", "sitegen", "build", "--project", str(config.root)]
+        subprocess.run(command, check=False)
+    return run
+
+
+def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[Path, ...]) -> None:
+    """Build sitegen's pages and the site, serve it, and rebuild on change until interrupted."""
+    _logging()
+    site_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+    url = f"http://{host}:{port}/"
+    site = Site(config_file, site_dir, url)
+    try:
+        seconds = site.build(dirty=False)
+        log.info(f"sitegen serve: site built in {seconds:.1f} s")
+        project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
+                          theme)
+        rebuild = Rebuilder(project, site, sitegen_subprocess(config))
+        server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+        server.error_handler = lambda code: _error_page(site_dir, code)
+        for root in project.roots():
+            if root.exists():
+                server.watch(str(root))
+        try:
+            server.serve()  # type: ignore[no-untyped-call]
+        except KeyboardInterrupt:
+            log.info("sitegen serve: shutting down")
+        finally:
+            server.shutdown()
+    finally:
+        shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _error_page(site_dir: Path, code: int) -> bytes | None:
+    page = site_dir / f"{code}.html"
+    return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+
+def theme_paths(config_file: Path) -> tuple[Path, ...]:
+    """mkdocs.yml and its theme's custom_dir, if any: what a full MkDocs build follows."""
+    paths = [config_file]
+    try:
+        config: Any = load_mkdocs_config(config_file=str(config_file))
+        custom = config.theme.custom_dir
+    except Exception:  # MkDocs reports a broken configuration at the first build
+        custom = None
+    if custom:
+        paths.append(Path(custom))
+    return tuple(paths)
