@@ -32,6 +32,8 @@ import html
 import json
 import logging
 import os
+import posixpath
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +49,7 @@ from . import safeyaml
 from .layouts import THEME
 from .pages import _front_matter_span, parse_page, slug_of
 from .related import RELATED
+from .site import GENERATED
 from .text import clean_text
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -158,6 +161,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             self.topic_urls[topic] = page.url
         return markdown
 
+    def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
+        """Links to pages in the HTML that sitegen writes into generated pages point at their URLs."""
+        if page.meta.get("generated_by") == GENERATED:
+            return page_links(html, page, files)
+        return html
+
     def on_page_context(  # type: ignore[override]
         self, context: dict[str, Any], page: Any, config: Any, nav: Any
     ) -> dict[str, Any]:
@@ -196,6 +205,25 @@ def add_layouts(theme: Any) -> None:
         return
     custom = theme.custom_dir
     theme.dirs.insert(theme.dirs.index(custom) + 1 if custom in theme.dirs else 0, folder)
+
+
+# Links to pages that sitegen writes into the HTML of generated pages (topic lists): page.md names.
+_PAGE_LINK = re.compile(r'href="([^":#?]+\.md)"')
+
+
+def page_links(content: str, page: Any, files: Any) -> str:
+    """`href="x.md"` links of a page's HTML made the URLs of those pages, as MkDocs does in Markdown."""
+    folder = posixpath.dirname(page.file.src_uri)
+    found: dict[str, str] = {}
+
+    def url(match: re.Match[str]) -> str:
+        href = match.group(1)
+        if href not in found:
+            target = files.get_file_from_path(posixpath.normpath(posixpath.join(folder, href)))
+            found[href] = html.escape(target.url_relative_to(page.file)) if target is not None else href
+        return f'href="{found[href]}"'
+
+    return _PAGE_LINK.sub(url, content)
 
 
 def minify(page: str) -> str:
