@@ -1,0 +1,151 @@
+"""Benchmark `sitegen serve`: save-to-reload times on a synthetic list, in headless Chromium.
+
+Builds a synthetic list of SIZE records (as benchmarks/scale.py does), starts
+`sitegen serve` on it, opens a page in headless Chromium, and times, from the
+moment a file is written to the moment the reloaded page shows the change:
+a saved paper page (a line added to its notes), an edited topics.yml (a
+topic's description) and a new dump in sources/ (50 papers; timed to its
+first paper's page being served). After each change it searches with the
+site's search box and times the first results.
+
+Run from the repository root (Chromium: /usr/bin/chromium):
+    python benchmarks/serve.py [SIZE] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import BIN, REPO, corpus, make_papers, write
+
+from sitegen.text import slugify
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 900) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def until_text(page: Any, text: str, timeout: float = 600) -> float:
+    """Seconds until the page (reloaded by livereload) shows the text."""
+    start = time.perf_counter()
+    page.wait_for_function(f"document.body && document.body.innerText.includes({text!r})",
+                           timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+def search(page: Any, words: str) -> float:
+    """Seconds from typing in the search box to the first result shown."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    start = time.perf_counter()
+    box.press_sequentially(words, delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
+    seconds = time.perf_counter() - start
+    page.keyboard.press("Escape")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("size", nargs="?", type=int, default=10000)
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.keep or Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        for name in ("mkdocs.yml", "topics.yml"):
+            shutil.copy(REPO / name, root / name)
+        shutil.rmtree(root / "overrides", ignore_errors=True)
+        shutil.copytree(REPO / "overrides", root / "overrides")
+        (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
+                                             encoding="utf-8")
+        if not (root / "sources").is_dir():
+            corpus(args.size, root / "sources")
+        port = free_port()
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        start = time.perf_counter()
+        log = (root / "serve.log").open("w", encoding="utf-8")
+        server = subprocess.Popen([str(BIN / "sitegen"), "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            wait_for(url)
+            print(f"{args.size} records: serving after {time.perf_counter() - start:.1f} s (sitegen build "
+                  "and a full mkdocs build)")
+            time.sleep(3)  # the watcher's first snapshot
+            papers = sorted((root / "content/papers").glob("*.md"))
+            paper = papers[len(papers) // 2]
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                            args=["--no-sandbox", "--disable-gpu"])
+                tab = browser.new_page()
+                tab.goto(f"{url}papers/{paper.stem}/")
+                print(f"  search before any change: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
+                for n in range(3):
+                    mark = f"Saved note {n} {random.randrange(10**9)}"
+                    text = paper.read_text(encoding="utf-8")
+                    paper.write_text(text.replace("## Notes\n", f"## Notes\n\n{mark}\n", 1), encoding="utf-8")
+                    print(f"  saved paper page -> reloaded: {until_text(tab, mark):.2f} s")
+                    time.sleep(2)
+                print(f"  search after the saves: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
+                time.sleep(15)  # sitegen's build in the background, then its pages
+                tab.goto(f"{url}topics/object-detection/")
+                topics = root / "topics.yml"
+                mark = f"Finding objects {random.randrange(10**9)}"
+                text = topics.read_text(encoding="utf-8")
+                old = "description: Finding and localising"
+                topics.write_text(text.replace(old, f"description: {mark}. Finding and localising", 1),
+                                  encoding="utf-8")
+                print(f"  edited topics.yml -> topic page reloaded: {until_text(tab, mark):.2f} s")
+                time.sleep(5)
+                new = make_papers(50, random.Random(7))
+                for record in new:
+                    record["title"] = f"Fresh {record['title']}"
+                write(new, "jsonl", root / "sources/zz-serve.jsonl")
+                saved = time.perf_counter()
+                home = f"{url}papers/"
+                target = slugify(str(new[0]["title"]))
+                while time.perf_counter() - saved < 600:
+                    try:
+                        with urllib.request.urlopen(f"{home}{target}/", timeout=5):
+                            break
+                    except OSError:
+                        time.sleep(0.1)
+                print(f"  new dump -> its first paper page served: {time.perf_counter() - saved:.2f} s")
+                print(f"  search after the new dump: {search(tab, 'Fresh')*1000:.0f} ms")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            log.close()
+
+
+if __name__ == "__main__":
+    main()
