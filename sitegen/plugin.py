@@ -185,7 +185,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
 
     @event_priority(-100)  # last: after every other plugin changed the page
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        """Minify the page's HTML (whitespace, optional quotes and tags): a third of a paper page."""
+        """Minify the page's HTML (whitespace, optional quotes); let the page's text go once written."""
+        # MkDocs keeps every page's Markdown and HTML to the end of the build (100,000 paper pages);
+        # MkDocs reads neither after this event (anchors are checked from page.present_anchor_ids).
+        if page.file.src_uri.startswith("papers/"):
+            page.markdown = page.content = None
         return minify(output) if self.config.minify else output
 
     @event_priority(-100)  # after Material's search plugin has written its index
