@@ -156,20 +156,23 @@ class Site:
         self._index_again = threading.Event()
         logging.getLogger("mkdocs.commands.build").addFilter(_NO_DIRTY_WARNING)
 
-    def build(self, dirty: bool) -> float:
-        """One MkDocs pass (dirty: only pages whose source is newer than their output); seconds taken."""
+    def build(self, dirty: bool, index_now: bool = False) -> float:
+        """One MkDocs pass (dirty: only pages whose source is newer than their output); seconds taken.
+
+        Pagefind indexes the site in the background afterwards, or before returning with `index_now`
+        (the first build: the search answers from the start)."""
         start = time.perf_counter()
         config = load_mkdocs_config(config_file=str(self.config_file), site_dir=str(self.site_dir))
         config.site_url = self.serve_url
         plugin = config.plugins.get("sitegen")
         if isinstance(plugin, SitegenPlugin):
-            plugin.index_later = True  # Pagefind runs below, in the background
+            plugin.index_later = not index_now  # then Pagefind runs below, in the background
         config.plugins.on_startup(command="serve", dirty=dirty)
         try:
             mkdocs_build(config, serve_url=self.serve_url, dirty=dirty)
         finally:
             config.plugins.on_shutdown()
-        if isinstance(plugin, SitegenPlugin) and plugin.pagefind:
+        if isinstance(plugin, SitegenPlugin) and plugin.pagefind and not index_now:
             self.index()
         return time.perf_counter() - start
 
@@ -261,7 +264,7 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
     url = f"http://{host}:{port}/"
     site = Site(config_file, site_dir, url)
     try:
-        seconds = site.build(dirty=False)
+        seconds = site.build(dirty=False, index_now=True)
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
                           theme)
