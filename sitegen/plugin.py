@@ -36,6 +36,7 @@ import posixpath
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +113,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         for file in list(files.documentation_pages()):
             if not file.src_uri.startswith("papers/"):
                 continue
-            try:
-                text = Path(file.abs_src_path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):  # reported by MkDocs itself
-                continue
-            # MkDocs parses every page again later: only pay for YAML here when needed.
-            page = (parse_page(Path(file.abs_src_path), text, file.src_uri)[0]
-                    if "hidden" in text or "duplicate_of" in text else None)
-            meta = page.meta if page is not None else {}
+            meta = _off_site_keys(file.abs_src_path)
             if meta.get("hidden") is True:
                 files.remove(file)
             elif meta.get("duplicate_of"):
@@ -292,8 +286,50 @@ def compact_search_index(path: Path) -> None:
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
+# `sitegen serve` builds many times in one process: what the last build read of a file that has
+# not changed since is kept (at 10,000 papers reading the pages and related papers again took 8 s).
+_READ: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def _cached(path: str, read: Callable[[str], Any]) -> Any:
+    """read(path), or what it gave last time if the file's modification time and size are the same."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return read(path)
+    key = (stat.st_mtime_ns, stat.st_size)
+    known = _READ.get(path)
+    if known is None or known[0] != key:
+        known = _READ[path] = (key, read(path))
+    return known[1]
+
+
+def _off_site_keys(path: str) -> dict[str, Any]:
+    """The `hidden` and `duplicate_of` of a paper page (remembered while the page is unchanged)."""
+    return dict(_cached(path, _read_off_site_keys))
+
+
+def _read_off_site_keys(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):  # reported by MkDocs itself
+        return {}
+    # MkDocs parses every page again later: only pay for YAML here when needed.
+    if "hidden" not in text and "duplicate_of" not in text:
+        return {}
+    page = parse_page(Path(path), text, Path(path).name)[0]
+    meta = page.meta if page is not None else {}
+    return {key: meta[key] for key in ("hidden", "duplicate_of") if key in meta}
+
+
 def _load_related(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Related papers (slug, title) by page slug, from the file `sitegen build` writes."""
+    related: dict[str, list[tuple[str, str]]] = _cached(str(path), _read_related)
+    return related
+
+
+def _read_related(name: str) -> dict[str, list[tuple[str, str]]]:
+    path = Path(name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         slugs, titles = data["slugs"], data["titles"]
