@@ -82,8 +82,6 @@ def main() -> None:
         root.mkdir(parents=True, exist_ok=True)
         for name in ("mkdocs.yml", "topics.yml"):
             shutil.copy(REPO / name, root / name)
-        shutil.rmtree(root / "overrides", ignore_errors=True)
-        shutil.copytree(REPO / "overrides", root / "overrides")
         (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
                                              encoding="utf-8")
         if not (root / "sources").is_dir():

@@ -1,4 +1,5 @@
-"""Command line: ``sitegen new``, ``build``, ``serve``, ``dedupe``, ``retag``, ``check``, ``search`` and ``enrich``."""
+"""Command line: ``sitegen new``, ``build``, ``serve``, ``dedupe``, ``retag``, ``check``, ``search``
+and ``enrich``."""
 
 from __future__ import annotations
 

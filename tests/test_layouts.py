@@ -16,11 +16,11 @@ from .test_site import mkdocs_build
 # What each packaged file held at its version. A file changed without raising its version would
 # leave projects that override it unwarned: raise `sitegen-template: NAME vN` and record the new digest.
 RELEASED = {
-    "assets/javascripts/sitegen-search.js": (1, "c7a84bb1cf59"),
+    "assets/javascripts/sitegen-search.js": (2, "7cd3d2577190"),
     "assets/javascripts/sitegen.js": (1, "469b9b387306"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
-    "main.html": (1, "1f21cb801685"),
-    "paper.html": (2, "68510f51c33a"),
+    "main.html": (2, "872de5a983ee"),
+    "paper.html": (3, "1e51501b0548"),
 }
 
 

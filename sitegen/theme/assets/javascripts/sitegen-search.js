@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen-search.js v1 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen-search.js v2 (raise the version whenever this file changes)
 /*
  * sitegen: the header's search box answered from the Pagefind index, for lists
  * too large for Material's in-browser index (the sitegen MkDocs plugin turns
