@@ -77,6 +77,17 @@ def queries(root: Path, count: int) -> list[str]:
     return chosen
 
 
+def first_results(page: Any, query: str, delay: float = 0, timeout: float = 120) -> float:
+    """Seconds from the first keystroke in the page's search box to the first result shown."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    start = time.perf_counter()
+    box.press_sequentially(query, delay=delay)
+    page.locator(".md-search-result__item").first.wait_for(timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+
 def measure(url: str, query: str) -> tuple[float, int, int]:
     """Seconds from the first keystroke to the first result, bytes fetched for it, results listed."""
     from playwright.sync_api import sync_playwright
@@ -90,12 +101,7 @@ def measure(url: str, query: str) -> tuple[float, int, int]:
         page.wait_for_load_state("networkidle")
         fetched: list[int] = []
         page.on("response", lambda r: fetched.append(int(r.headers.get("content-length") or 0)))
-        box = page.locator("input.md-search__input")
-        box.click()
-        start = time.perf_counter()
-        box.press_sequentially(query, delay=0)
-        page.locator(".md-search-result__item").first.wait_for(timeout=120_000)
-        elapsed = time.perf_counter() - start
+        elapsed = first_results(page, query)
         shown = page.locator(".md-search-result__item").count()
         browser.close()
     return elapsed, sum(fetched), shown

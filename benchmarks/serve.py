@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import BIN, REPO, corpus, make_papers, write
+from search import first_results
 
 from sitegen.text import slugify
 
@@ -59,13 +60,8 @@ def until_text(page: Any, text: str, timeout: float = 600) -> float:
 
 
 def search(page: Any, words: str) -> float:
-    """Seconds from typing in the search box to the first result shown."""
-    box = page.locator("input.md-search__input")
-    box.click()
-    start = time.perf_counter()
-    box.press_sequentially(words, delay=20)
-    page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
-    seconds = time.perf_counter() - start
+    """Seconds from typing in the search box to the first result shown; the box is closed again."""
+    seconds = first_results(page, words, delay=20, timeout=30)
     page.keyboard.press("Escape")
     return seconds
 
