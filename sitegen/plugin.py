@@ -24,6 +24,11 @@ seconds and hundreds of MB from a few thousand papers on. From
 ``pagefind_from`` papers on (or with ``search: pagefind``) the plugin turns
 Material's search off, indexes the built site with Pagefind (a chunked static
 index) and the same search box queries that instead.
+
+Size: every page is minified (``minify: false`` keeps them as rendered), the
+links sitegen writes as HTML into topic lists get their pages' URLs, and
+paper pages' texts are let go once written (MkDocs keeps every page's to the
+end of the build).
 """
 
 from __future__ import annotations
