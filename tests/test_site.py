@@ -27,6 +27,11 @@ def mkdocs_build(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def links_to(html: str, url: str) -> bool:
+    """Whether a built page links to url (pages are minified: attribute quotes only where needed)."""
+    return any(f"href={form}" in html for form in (f'"{url}"', f"{url}>", f"{url} "))
+
+
 class Injections(HTMLParser):
     """Collects anything in a page that would run script or load content from text."""
 
