@@ -128,7 +128,8 @@ def test_exact_match_is_resolved_merged_and_linked_lookalikes_and_unknowns_are_n
     other = (site / "papers/curating-reading-lists-by-hand/index.html").read_text()
     assert links_to(other, "https://huggingface.co/papers?q=Curating%20Reading%20Lists%20by%20Hand")
     assert "https://scholar.google.com/scholar?q=Curating%20Reading%20Lists%20by%20Hand" in other
-    assert "arxiv.org/search/?searchtype=title&amp;query=Curating%20Reading" in other
+    # minify-html writes & unescaped in an attribute where no entity could be read from it
+    assert "arxiv.org/search/?searchtype=title&query=Curating%20Reading" in other
 
 
 def test_a_second_run_asks_nothing_again_and_recheck_asks_the_misses(built: Path) -> None:
