@@ -33,6 +33,7 @@ end of the build).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -247,18 +248,29 @@ def minify(page: str) -> str:
     return small
 
 
-def run_pagefind(site_dir: Path, output: Path | None = None) -> None:
+def lower_priority(pid: int) -> None:
+    """Give a child process a lower CPU priority (work in the background; POSIX only)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 10)
+
+
+def run_pagefind(site_dir: Path, output: Path | None = None, background: bool = False) -> None:
     """Index the built site with Pagefind (the pagefind[bin] package); its files go to site/pagefind/
-    (or to `output`)."""
+    (or to `output`); `background`: at a lower CPU priority."""
     # Heading permalinks ("¶") are not text of the page.
     command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
                "--exclude-selectors", ".headerlink", "--quiet"]
     if output is not None:
         command += ["--output-path", str(output)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            if background:
+                lower_priority(proc.pid)
+            out, err = proc.communicate()
     except OSError as exc:
         raise PluginError(f"sitegen: cannot run Pagefind: {exc}") from exc
+    done = subprocess.CompletedProcess(command, proc.returncode, out, err)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         detail = lines[-1] if lines else f"exit status {done.returncode}"

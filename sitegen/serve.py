@@ -39,7 +39,7 @@ from mkdocs.config import load_config as load_mkdocs_config
 from mkdocs.livereload import LiveReloadServer
 
 from .config import Config
-from .plugin import SitegenPlugin, run_pagefind
+from .plugin import SitegenPlugin, lower_priority, run_pagefind
 
 log = logging.getLogger("mkdocs.sitegen")  # shown with MkDocs' own messages
 
@@ -189,7 +189,7 @@ class Site:
                 self._index_again.clear()
                 fresh, old = self.site_dir / ".pagefind-next", self.site_dir / ".pagefind-old"
                 try:
-                    run_pagefind(self.site_dir, output=fresh)
+                    run_pagefind(self.site_dir, output=fresh, background=True)
                 except Exception as exc:  # reported, and the previous index keeps answering
                     log.error(str(exc))
                     continue
@@ -200,19 +200,37 @@ class Site:
                 shutil.rmtree(old, ignore_errors=True)
 
 
+class Server(LiveReloadServer):
+    """MkDocs' livereload server, which also can leave browsers as they are after a pass."""
+
+    def keep_pages(self) -> None:
+        """After this pass, do not reload the browsers: nothing they show changed.
+
+        The server reloads them after every pass, and sitegen's build in the
+        background touches files (its state, temporary files) several times
+        a second: a page being read reloaded as often. The epochs are those
+        of MkDocs 1.6's livereload: the version started and the version shown.
+        """
+        self._wanted_epoch = self._visible_epoch
+
+
 class Rebuilder:
     """The livereload server's builder: from the files changed since the last pass, the work they need."""
 
-    def __init__(self, project: Project, site: Site, sitegen: Callable[[], None]) -> None:
+    def __init__(self, project: Project, site: Site, sitegen: Callable[[], None],
+                 background: Callable[[], None] | None = None) -> None:
         self.project, self.site, self.sitegen = project, site, sitegen
+        self.sitegen_later = background or sitegen  # the same build, at a lower priority
         self.last = snapshot(project.roots())
         self._background = threading.Lock()
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
+        self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
 
     def __call__(self) -> None:
         now = snapshot(self.project.roots())
         paths = changed(self.last, now)
-        if not paths:
+        if not paths:  # only sitegen's own state or temporary files: nothing to show
+            self.unchanged()
             return
         work = plan(paths, self.last, self.project)
         start = time.perf_counter()
@@ -236,7 +254,7 @@ class Rebuilder:
         # Its writes to content/ wake the server again, which renders the pages it rewrote.
         if self._background.acquire(blocking=False):
             try:
-                self.sitegen()
+                self.sitegen_later()
             finally:
                 self._background.release()
 
@@ -249,11 +267,17 @@ class Rebuilder:
                 output_of(rel, self.site.site_dir).unlink(missing_ok=True)
 
 
-def sitegen_subprocess(config: Config) -> Callable[[], None]:
-    """sitegen's build in a child process (its workers fork; the server here runs threads)."""
+def sitegen_subprocess(config: Config, background: bool = False) -> Callable[[], None]:
+    """sitegen's build in a child process (its workers fork; the server here runs threads).
+
+    In the background it runs at a lower CPU priority: the pages a reader waits for come first.
+    """
     def run() -> None:
         command = [sys.executable, "-m", "sitegen", "build", "--project", str(config.root)]
-        subprocess.run(command, check=False)
+        with subprocess.Popen(command) as proc:
+            if background:
+                lower_priority(proc.pid)
+            proc.wait()
     return run
 
 
@@ -268,8 +292,10 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
                           theme)
-        rebuild = Rebuilder(project, site, sitegen_subprocess(config))
-        server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+        rebuild = Rebuilder(project, site, sitegen_subprocess(config),
+                            sitegen_subprocess(config, background=True))
+        server = Server(builder=rebuild, host=host, port=port, root=str(site_dir))
+        rebuild.unchanged = server.keep_pages
         server.error_handler = lambda code: _error_page(site_dir, code)
         for root in project.roots():
             if root.exists():
