@@ -103,8 +103,9 @@ class Standby(Generic[A, R]):
         context = multiprocessing.get_context("fork")
         jobs_read, self.jobs = context.Pipe(duplex=False)  # (receiving end, sending end)
         self.results, results_write = context.Pipe(duplex=False)
-        self.process = context.Process(target=_serve, args=(prepare, work, jobs_read, results_write),
-                                       daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(prepare, work, jobs_read, results_write, (self.jobs, self.results)),
+            daemon=True)
         gc.freeze()  # see parallel_map
         self.process.start()
         jobs_read.close()  # the helper's ends, not this process's
@@ -148,8 +149,13 @@ def _receive(jobs: Any, received: list[object]) -> None:
         received.append(jobs.recv())
 
 
-def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any) -> None:
+def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any,
+           parent_ends: tuple[Any, ...] = ()) -> None:
     """The helper process of a Standby: prepare, wait for the job, send back what came of it."""
+    # The fork copied the build's own ends of both pipes. Holding the job pipe's sending end
+    # here would keep this process waiting for ever when the build is killed: close them.
+    for end in parent_ends:
+        end.close()
     # The job is received while preparing, so that the build never waits for the pipe to drain.
     received: list[object] = []
     receiver = threading.Thread(target=_receive, args=(jobs, received), daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -35,6 +36,16 @@ def _pages(folder: Path) -> int:
         return 0
 
 
+def _running_in(folder: Path) -> list[int]:
+    """Processes whose working folder is this one (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if Path(os.readlink(entry / "cwd")) == folder:
+                found.append(int(entry.name))
+    return found
+
+
 @pytest.mark.parametrize("written", [0, 1, 150, 350, 500])
 def test_a_build_killed_part_way_leaves_whole_pages_and_the_next_build_converges(
         tmp_path: Path, written: int) -> None:
@@ -57,6 +68,11 @@ def test_a_build_killed_part_way_leaves_whole_pages_and_the_next_build_converges
         time.sleep(0.002)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # The build's helper processes notice and end: none is left waiting for ever.
+    deadline = time.monotonic() + 20
+    while Path("/proc/self").exists() and _running_in(killed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running_in(killed) if Path("/proc/self").exists() else True
     if written:
         assert _pages(papers) < 614, "the build finished before it could be killed"
     papers = killed / "content/papers"
