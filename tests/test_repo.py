@@ -77,3 +77,25 @@ def test_mkdocs_config_has_the_site_features() -> None:
 def test_code_is_lint_and_type_clean(tool: list[str]) -> None:
     run = subprocess.run([sys.executable, "-m", *tool], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_committed_content_is_what_a_build_of_the_seeds_writes(tmp_path: Path) -> None:
+    """A fresh clone's first build changes no committed file (git status stays clean)."""
+    listed = subprocess.run(["git", "ls-files", "content"], cwd=REPO, capture_output=True, text=True)
+    if listed.returncode != 0 or not listed.stdout.strip():
+        pytest.skip("not a git checkout")
+    root = tmp_path / "clone"
+    for rel in listed.stdout.splitlines():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((REPO / rel).read_bytes())
+    for name in ("pyproject.toml", "mkdocs.yml", "topics.yml"):
+        (root / name).write_bytes((REPO / name).read_bytes())
+    (root / "sources").mkdir()
+    for seed in sorted((REPO / "sources").glob("*.txt")):
+        (root / "sources" / seed.name).write_bytes(seed.read_bytes())
+    subprocess.run([sys.executable, "-m", "sitegen", "build", "--force"], cwd=root, check=True,
+                   capture_output=True)
+    changed = [rel for rel in listed.stdout.splitlines()
+               if (root / rel).read_bytes() != (REPO / rel).read_bytes()]
+    assert changed == [], "run `sitegen build` and commit content/"
