@@ -5,8 +5,9 @@ writes them (line breaks, LaTeX escapes), a look-alike decoy beside each (a
 title with a word more and another paper's abstract), and for each missing
 paper a decoy with its exact title and another abstract. It answers 429 with
 Retry-After: 1 to every 50th request and 503 to every 70th. Each run copies the
-seed project, runs `sitegen enrich --delay 0`, then `sitegen build`, and counts
-the papers that got their true arXiv id, a wrong one, or none.
+seed project, runs `sitegen enrich --delay 0`, then `sitegen build` and
+`mkdocs build --strict`, and counts the papers that got their true arXiv id, a
+wrong one, or none, and the paper pages with arXiv buttons or search links.
 
 Run from the repository root:  python benchmarks/enrich.py [RUNS]
 """
@@ -53,6 +54,13 @@ def one_run(tmp: Path) -> dict[str, float]:
                        stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
     subprocess.run([str(BIN / "sitegen"), "build"], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "mkdocs"), "build", "--strict", "-q"], cwd=root, env=env, check=True)
+    buttons = searches = 0
+    for html in (root / "site/papers").glob("*/index.html"):
+        text = html.read_text(encoding="utf-8")
+        buttons += all(u in text for u in ("https://arxiv.org/abs/", "https://arxiv.org/pdf/",
+                                           "https://huggingface.co/papers/2"))
+        searches += "https://huggingface.co/papers?q=" in text and "https://scholar.google.com/" in text
     pages, _, _ = read_pages(root / "content/papers", root)
     got = {p.slug: str(p.meta["arxiv"]) for p in pages if p.meta.get("arxiv") and p.slug in dict(
         (w[0], 1) for w in wanted)}
@@ -60,7 +68,7 @@ def one_run(tmp: Path) -> dict[str, float]:
     return {"papers": len(wanted), "held": len(truth), "right": right, "wrong": len(got) - right,
             "requests": len(world.requests), "seconds": seconds, "pages": len(pages),
             "authors": sum(1 for p in pages if p.meta.get("authors")),
-            "years": sum(1 for p in pages if p.meta.get("year"))}
+            "years": sum(1 for p in pages if p.meta.get("year")), "buttons": buttons, "searches": searches}
 
 
 def main() -> None:
@@ -73,6 +81,8 @@ def main() -> None:
           f"wrong ids: {first['wrong']:.0f}")
     print(f"after `sitegen build`: {first['pages']:.0f} pages, {first['authors']:.0f} with authors, "
           f"{first['years']:.0f} with a year")
+    print(f"built site (`mkdocs build --strict`): {first['buttons']:.0f} paper pages with arXiv, PDF and "
+          f"Papers-page buttons, {first['searches']:.0f} with search links instead")
     print(f"requests: {first['requests']:.0f}")
     times = [r["seconds"] for r in results]
     print(f"`sitegen enrich --delay 0`: median {statistics.median(times):.1f} s over {runs} runs "
