@@ -9,15 +9,26 @@ one place for timeouts, retries with backoff (429 honouring ``Retry-After``,
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+import arxiv
+import httpx2
+import requests
+import requests.adapters
+from huggingface_hub import HfApi, set_client_factory
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.utils._http import hf_request_event_hook
+
+from ..ids import normalize_arxiv
+from ..text import clean_text
+
 T = TypeVar("T")
-PAPERS_ENDPOINT = "https://huggingface.co"
 ARXIV_ENDPOINT = "https://export.arxiv.org/api/query"
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 
@@ -100,8 +111,6 @@ def _with_retries(policy: Policy, call: Callable[[], T], classify: Callable[[Exc
         policy.pace()
         try:
             return call()
-        except Unreachable:
-            raise
         except Exception as exc:
             failure = classify(exc)
             if failure is None:
@@ -133,8 +142,6 @@ class Service(Protocol):
 
 def _text(value: object) -> str:
     """An API's string cleaned where it enters (control characters, lone surrogates, NFC); else ''."""
-    from ..text import clean_text
-
     return clean_text(value)[0] if isinstance(value, str) else ""
 
 
@@ -167,10 +174,6 @@ class PapersApi:
     name = "Papers API"
 
     def __init__(self, endpoint: str | None, policy: Policy, limit: int = 10) -> None:
-        import httpx2
-        from huggingface_hub import HfApi, set_client_factory
-        from huggingface_hub.utils._http import hf_request_event_hook
-
         # huggingface_hub's shared client waits forever by default.
         set_client_factory(lambda: httpx2.Client(
             event_hooks={"request": [hf_request_event_hook]}, follow_redirects=True,
@@ -181,9 +184,6 @@ class PapersApi:
         self.limit = limit
 
     def _classify(self, exc: Exception) -> _Failure | None:
-        import httpx2
-        from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
         if isinstance(exc, OfflineModeIsEnabled):
             raise Unreachable(f"{self.endpoint}: offline mode is on (HF_HUB_OFFLINE)") from exc
         if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
@@ -202,7 +202,7 @@ class PapersApi:
     def search(self, title: str) -> list[Candidate]:
         """Up to `limit` papers the Papers API search returns for a title."""
         def call() -> list[Candidate]:
-            papers: Iterator[Any] = _take(self.api.list_papers(query=title), self.limit)
+            papers = itertools.islice(self.api.list_papers(query=title), self.limit)
             found = (_paper_candidate(p) for p in papers)
             return [c for c in found if c is not None]
         return _with_retries(self.policy, call, self._classify, f"{self.endpoint} search")
@@ -227,22 +227,12 @@ class PapersApi:
         )
 
 
-def _take(items: Iterator[T] | Any, limit: int) -> Iterator[T]:
-    for number, item in enumerate(items):
-        if number >= limit:
-            return
-        yield item
-
-
 class ArxivApi:
     """arXiv's own API through the ``arxiv`` package: a title search (``ti:``)."""
 
     name = "arXiv API"
 
     def __init__(self, endpoint: str | None, policy: Policy, limit: int = 5) -> None:
-        import arxiv
-        import requests
-
         self.client = arxiv.Client(page_size=limit, delay_seconds=0.0, num_retries=0)
         # The package's URL and session are plain attributes: point them at the configured endpoint,
         # and give every request a timeout (the package sets none). Pauses and retries are Policy's.
@@ -257,9 +247,6 @@ class ArxivApi:
         self.limit = limit
 
     def _classify(self, exc: Exception) -> _Failure | None:
-        import arxiv
-        import requests
-
         if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
             raise Unreachable(f"cannot reach {self.endpoint}: {exc}") from exc
         if isinstance(exc, arxiv.HTTPError):
@@ -270,8 +257,6 @@ class ArxivApi:
 
     def search(self, title: str) -> list[Candidate]:
         """Up to `limit` arXiv entries whose title matches the words of this title."""
-        import arxiv
-
         words = " ".join(w for w in "".join(c if c.isalnum() else " " for c in title).split())
         search = arxiv.Search(query=f'ti:"{words}"', max_results=self.limit)
 
@@ -290,26 +275,21 @@ class ArxivApi:
         return candidate
 
 
-def _timeout_adapter_base() -> Any:
-    import requests.adapters
-
-    return requests.adapters.HTTPAdapter
-
-
-class _TimeoutAdapter(_timeout_adapter_base()):  # type: ignore[misc]
+class _TimeoutAdapter(requests.adapters.HTTPAdapter):
     """A requests transport that gives every request a timeout."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
 
-    def send(self, request: Any, **kwargs: Any) -> Any:
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
+             cert: str | tuple[str, str] | None = None,
+             proxies: dict[str, str] | None = None) -> requests.Response:
         """Send with the default timeout when the caller gave none."""
-        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout or self.timeout, verify=verify,
+                            cert=cert, proxies=proxies)
 
 
 def _strip_version(short_id: str) -> str:
-    from ..ids import normalize_arxiv
-
     return normalize_arxiv(short_id) or short_id

@@ -117,13 +117,14 @@ def _look_up(page: Page, services: Sequence[Service]) -> Outcome:
     """Ask each service in turn until one resolves the page."""
     first: Verdict | None = None
     errors = []
+    abstract = page.abstract  # read out of the page body: once, not at every judgement
     for service in services:
         try:
-            verdict = judge(page.title, page.abstract, service.search(page.title))
+            verdict = judge(page.title, abstract, service.search(page.title))
             if verdict.outcome == "resolved" and verdict.chosen:
                 full = service.details(verdict.chosen)
                 # The full record must still be the same paper; else keep what the search said.
-                check = judge(page.title, page.abstract, [full])
+                check = judge(page.title, abstract, [full])
                 if check.outcome == "resolved":
                     verdict = Verdict("resolved", full, verdict.refused)
                 return Outcome(page.slug, page.title, verdict, service.name)
