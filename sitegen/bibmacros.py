@@ -75,9 +75,6 @@ def _pieces(expression: str) -> list[tuple[str, str]]:
 class ResolveMacros(ResolveStringReferencesMiddleware):
     """Replace macro references, also inside ``#`` expressions, with their values."""
 
-    def __init__(self, allow_inplace_modification: bool = True) -> None:
-        super().__init__(allow_inplace_modification)
-
     def transform(self, library: Library) -> Library:
         """Expand every field that uses a macro or a ``#``; one that cannot be is left as written."""
         definitions = {key.lower(): block.value for key, block in library.strings_dict.items()}
@@ -137,6 +134,8 @@ def _uses_macros(value: str) -> bool:
     if text.isdigit():
         return False
     if text[:1] in "{\"":
+        if "#" not in text:  # one text: the common case, spared the walk through every character
+            return False
         try:
             return len(_pieces(text)) > 1
         except _Unresolved:
