@@ -294,8 +294,8 @@ def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = 
         name = topic.name
         term = terms.get(name, 0.0)
         learned = model.get(name) if model is not None else None
-        confidence = 1.0 if term == 1.0 else combine(term, learned)
-        if confidence > 0 and (term > 0 or learned is not None):
+        confidence = combine(term, learned)  # a certain term (1.0) stays certain whatever the model says
+        if confidence > 0:
             found.append(Suggestion(name, confidence, term, learned))
     found.sort(key=lambda s: -s.confidence)
     return found
