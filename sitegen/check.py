@@ -18,7 +18,7 @@ from .models import Diagnostic, Paper, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
 from .reconcile import entries, page_evidence, read_overrides
 from .render import AUTO_TAGS
-from .tag import Matcher, TagSettings, Topic, suggest
+from .tag import Matcher, TagSettings, Topic, suggest, term_confidences
 
 LOW_CONFIDENCE = 0.25  # an automatic tag resting on one or two words of the abstract
 DISAGREES = 0.2  # a curator tag the classifier, not taught by that page, gives less than this
@@ -110,7 +110,7 @@ def check_confidence(
         paper = Paper("", page.title, page.abstract, (), None, ())
         if i in curated:
             probabilities = held_out.get(i, {})
-            terms = {s.topic: s.terms for s in suggest(paper, matcher)}
+            terms = term_confidences(paper, matcher)
             for tag in curated[i]:
                 if tag in probabilities and probabilities[tag] < DISAGREES and not terms.get(tag):
                     problems.append(Diagnostic(

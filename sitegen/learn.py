@@ -71,15 +71,30 @@ def learnable(labels: Sequence[Iterable[str]], topics: Sequence[str], min_exampl
     return [t for t, n in _counts(labels, topics).items() if min_examples <= n < len(labels)]
 
 
+def text_matrix(texts: Sequence[str]) -> Any:
+    """Every text's TF-IDF vector (the fit sees no labels, so folds can share it); None without words."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32,
+                                 min_df=MIN_DF if len(texts) >= 20 else 1,
+                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b")
+    try:
+        return vectorizer.fit_transform(texts)
+    except ValueError:  # no usable words at all
+        return None
+
+
 def predict(
     texts: Sequence[str], labels: Mapping[int, Iterable[str]], topics: Sequence[str], min_examples: int,
+    matrix: Any = None,
 ) -> list[dict[str, float]] | None:
     """For every text, the probability of each topic that can be learned; None when none can.
 
     `labels` gives the labelled texts (by index) and their topics; the
     vectorizer sees every text, so words only the papers to be tagged use
     still count. One fit and one pass over the texts: 10,000 papers take
-    a few seconds.
+    a few seconds. `matrix`: the texts' text_matrix, when it is known already.
     """
     at = sorted(labels)
     tags = [tuple(labels[i]) for i in at]
@@ -87,15 +102,10 @@ def predict(
     if not known:
         return None
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32,
-                                 min_df=MIN_DF if len(texts) >= 20 else 1,
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b")
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no usable words at all
+    matrix = text_matrix(texts) if matrix is None else matrix
+    if matrix is None:
         return None
     # Only the words of the labelled texts can carry weight: the rest would only slow the solver down.
     training = matrix[at]
@@ -122,9 +132,12 @@ def held_out_probabilities(
     folds = min(FOLDS, len(at))
     if folds < 2:
         return result
+    matrix = text_matrix(texts)  # the same for every fold
+    if matrix is None:
+        return result
     for fold in range(folds):
         inside = {i: labels[i] for k, i in enumerate(at) if k % folds != fold}
-        found = predict(texts, inside, topics, min_examples)
+        found = predict(texts, inside, topics, min_examples, matrix)
         if found is None:
             continue
         for k, i in enumerate(at):
