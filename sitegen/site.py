@@ -14,7 +14,7 @@ import jinja2
 from .models import Citation
 from .render import page_text
 from .tag import Topic
-from .text import escape_markdown, is_safe_url, markdown_url, snippet
+from .text import escape_markdown, is_safe_url, snippet
 
 GENERATED = "sitegen"  # value of the generated_by key that marks pages sitegen owns
 RECENT = 20
@@ -68,26 +68,12 @@ class SiteInfo:
     files: int
 
 
-def _tag_links(tags: tuple[str, ...], slugs: dict[str, str]) -> list[dict[str, str | None]]:
-    return [{"name": escape_markdown(t), "slug": slugs.get(t)} for t in tags]
-
-
-def _data(paper: PaperView, code: str | None) -> str:
-    """attr_list data attributes for the browser's sort and filter; only digits and dashes."""
-    added = re.sub(r"[^0-9-]", "", paper.added or "")
-    return f'{{: data-added="{added}" data-year="{paper.year or ""}" data-code="{1 if code else 0}" }}'
-
-
-def _entry(paper: PaperView, slugs: dict[str, str]) -> dict[str, Any]:
-    code = paper.code if paper.code and is_safe_url(paper.code) else None
+def _entry(paper: PaperView) -> dict[str, Any]:
+    """What the home, topic and tags templates show of a paper, escaped for Markdown."""
     return {
-        "data": _data(paper, code),
         "slug": paper.slug,
         "title": escape_markdown(paper.title),
         "byline": escape_markdown(paper.byline),
-        "snippet": escape_markdown(snippet(paper.abstract)) if paper.abstract else "",
-        "code": markdown_url(code) if code else None,
-        "tags": _tag_links(paper.tags, slugs),
         "added": paper.added,
     }
 
@@ -188,7 +174,7 @@ def render_site(
     pages["index.md"] = _generated("Home", env.get_template("home.md.j2").render(
         title=escape_markdown(info.title), description=escape_markdown(info.description),
         papers=len(papers), records=info.records, files=info.files, topic_count=len(topics),
-        topics=topic_rows, untagged=len(untagged), recent=[_entry(p, slugs) for p in recent],
+        topics=topic_rows, untagged=len(untagged), recent=[_entry(p) for p in recent],
         exports=export_paths(None, len(papers)),
     ), {"hide": ["navigation", "toc"]})
     pages["topics/index.md"] = _generated("Topics", env.get_template("topics_index.md.j2").render(
@@ -201,7 +187,7 @@ def render_site(
             env, topic.slug, topic.name, {"topic": topic.name, "feed": f"feeds/{topic.slug}.xml"},
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
-            pinned=[_entry(by_slug[s], slugs) for s in topic.pinned if s in by_slug],
+            pinned=[_entry(by_slug[s]) for s in topic.pinned if s in by_slug],
             papers=members[topic.name], items=items, slug=topic.slug,
             exports={fmt: f"../{path}" for fmt, path in export_paths(topic, len(papers)).items()},
         ))
@@ -221,7 +207,7 @@ def render_site(
                 own.setdefault(tag, []).append(paper)
     pages["tags.md"] = _generated("Tags", env.get_template("tags.md.j2").render(
         topics=topic_rows,
-        own=[{"name": escape_markdown(tag), "papers": [_entry(p, slugs) for p in own[tag]]}
+        own=[{"name": escape_markdown(tag), "papers": [_entry(p) for p in own[tag]]}
              for tag in sorted(own, key=str.casefold)],
     ))
     return pages
