@@ -290,17 +290,21 @@ def placement_conflict(a: Evidence, b: Evidence) -> str | None:
     if a.volume and b.volume and a.volume != b.volume:
         return "different volumes"
     if (a.volume or a.page) and (b.volume or b.page) and same_journal(a.journal, b.journal) is False and not (
-            a.volume and a.volume == b.volume and a.page and a.page == b.page):
+            same_volume_page(a, b)):
         # Only where volume or page differ too: the same volume and page in a book series
         # is often named by the series in one database and by the volume's title in another.
         return "different journals"
     return None
 
 
+def same_volume_page(a: Evidence, b: Evidence) -> bool:
+    """Whether two records give one volume and one first page."""
+    return bool(a.volume and a.volume == b.volume and a.page and a.page == b.page)
+
+
 def same_place(a: Evidence, b: Evidence) -> bool:
     """Whether two records give one volume and first page, and no other journal (no conflict assumed)."""
-    return bool(a.page and a.page == b.page and a.volume and a.volume == b.volume
-                and same_journal(a.journal, b.journal) is not False)
+    return same_volume_page(a, b) and same_journal(a.journal, b.journal) is not False
 
 
 def one_file_reason(a: Evidence, b: Evidence) -> str | None:
@@ -324,8 +328,7 @@ def one_file_reason(a: Evidence, b: Evidence) -> str | None:
             a.volume and a.volume == b.volume and title_score(a, b) >= ONE_FILE_TITLE)):
         # A year apart (online first, a thesis and its abstract) only with the same title.
         return "two records of one file, different years"
-    if same_journal(a.journal, b.journal) is False and not (a.volume and a.volume == b.volume and a.page
-                                                              and a.page == b.page):
+    if same_journal(a.journal, b.journal) is False and not same_volume_page(a, b):
         return "two records of one file, different venues"
     if a.generic or b.generic:
         return "two records of one file, generic title"
