@@ -146,7 +146,7 @@ def evidence(title: str, abstract: str = "", authors: Sequence[str] = (), year: 
              arxiv: str | None = None, doi: str | None = None, origin: str = "",
              venue: str | None = None, citation: Citation | None = None) -> Evidence:
     """The matching evidence of one record or page."""
-    untitled = bool(citation) and title == citation_title(venue, citation or Citation())
+    untitled = _untitled(title, venue, citation)
     title = plain_title(title) if "[" in title or "(" in title else title
     key = normalize_title(title)
     words = sorted_words(key)
@@ -167,8 +167,9 @@ def _where(record: Record) -> str:
     return ", ".join(filter(None, (citation_text(record.venue, record.citation), str(record.year or ""))))
 
 
-def _untitled(record: Record) -> bool:
-    return bool(record.citation) and record.title == citation_title(record.venue, record.citation)
+def _untitled(title: str, venue: str | None, citation: Citation | None) -> bool:
+    """Whether a title is only the stand-in a reader made from the citation of a titleless reference."""
+    return citation is not None and bool(citation) and title == citation_title(venue, citation)
 
 
 def record_evidence(record: Record) -> Evidence:
@@ -782,7 +783,7 @@ def merge_records(records: list[Record]) -> Paper:
             upvotes=r.upvotes, keywords=tuple(dict.fromkeys(r.keywords)), citation=r.citation,
         )
     ordered = sorted(records, key=lambda r: r.source)
-    titled = [r for r in ordered if not _untitled(r)] or ordered
+    titled = [r for r in ordered if not _untitled(r.title, r.venue, r.citation)] or ordered
     title = max(titled, key=lambda r: _title_richness(r.title)).title
     # The year of a venue (ECCV 2016) over that of a preprint (arXiv 2015).
     dated = [r for r in ordered if r.year]
