@@ -630,7 +630,8 @@ class _Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
-        if decision.reason not in STRONG and self.files[ra] & self.files[rb]:
+        one_file = bool(self.files[ra] & self.files[rb])
+        if one_file and decision.reason not in STRONG:
             for x in self.members[ra]:
                 for y in self.members[rb]:
                     if self.items[x].origin != self.items[y].origin:
@@ -639,7 +640,7 @@ class _Clusters:
                         return f"would put {reason} on one page"
                     if (x, y) != (a, b) and not compare(self.items[x], self.items[y]).same:
                         return "would put two records of one file with different titles on one page"
-        if decision.reason == GENERIC and self.files[ra] & self.files[rb]:
+        elif one_file and decision.reason == GENERIC:  # a strong reason, checked on its own terms
             for x in self.members[ra]:
                 for y in self.members[rb]:
                     one, other = self.items[x], self.items[y]
