@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .dedupe import candidate_pairs, compare
-from .learn import examples, held_out_probabilities, paper_text, predict
+from .learn import held_out_probabilities, learned_for_pages
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
 from .reconcile import entries, page_evidence, read_overrides
@@ -97,10 +97,7 @@ def check_confidence(
     """Automatic tags of low confidence; curator tags the classifier strongly disagrees with."""
     names = [t.name for t in topics]
     matcher = Matcher(topics)
-    texts = [paper_text(p.title, p.abstract) for p in pages]
-    index = {page.slug: i for i, page in enumerate(pages)}
-    curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
-    learned = predict(texts, curated, names, settings.min_examples) if curated else None
+    curated, texts, learned = learned_for_pages(pages, names, settings.min_examples)
     held_out = held_out_probabilities(texts, curated, names, settings.min_examples) if learned else {}
     problems = []
     for i, page in enumerate(pages):

@@ -146,6 +146,20 @@ def held_out_probabilities(
     return result
 
 
+def learned_for_pages(
+    pages: Sequence[Page], names: Sequence[str], min_examples: int,
+) -> tuple[dict[int, tuple[str, ...]], list[str], list[dict[str, float]] | None]:
+    """The curator's examples by page index, every page's text, and the classifier's probabilities.
+
+    The probabilities are None when no page is curator-tagged or no topic can be learned.
+    """
+    index = {page.slug: i for i, page in enumerate(pages)}
+    curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
+    texts = [paper_text(page.title, page.abstract) for page in pages]
+    learned = predict(texts, curated, names, min_examples) if curated else None
+    return curated, texts, learned
+
+
 def learned_for_new(
     pages: Sequence[Page], papers: Sequence[Paper], topics: Sequence[Topic], settings: TagSettings,
 ) -> list[dict[str, float]] | None:

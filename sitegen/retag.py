@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .learn import curator_tagged, examples, paper_text, predict
+from .learn import curator_tagged, learned_for_pages
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, tag_names
 from .parallel import chunks, map_shared
@@ -78,11 +78,7 @@ def plan_retag(
     settings = settings or TagSettings()
     matcher = Matcher(topics)
     names = [t.name for t in topics]
-    curated = examples(pages, names)
-    texts = [paper_text(page.title, page.abstract) for page in pages]
-    index = {page.slug: i for i, page in enumerate(pages)}
-    learned = predict(texts, {index[slug]: tags for slug, tags in curated.items()}, names,
-                      settings.min_examples) if curated else None
+    _, _, learned = learned_for_pages(pages, names, settings.min_examples)
     papers = [_paper(page) for page in pages]
     # Term matching is most of the work: on every core, as in the build.
     parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
