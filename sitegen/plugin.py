@@ -33,15 +33,12 @@ end of the build).
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import logging
 import os
 import posixpath
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,6 +51,8 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from . import safeyaml
 from .layouts import THEME
+from .pagefind_index import PART_WORDS, PagefindError, SiteIndex, index_site
+from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
 from .pages import _front_matter_span, parse_page, slug_of
 from .related import RELATED
 from .site import GENERATED
@@ -72,6 +71,7 @@ class SitegenConfig(base.Config):  # type: ignore[no-untyped-call]
 
     search = c.Choice(SEARCH_MODES, default="auto")
     pagefind_from = c.Type(int, default=PAGEFIND_FROM)
+    pagefind_part_words = c.Type(int, default=PART_WORDS)  # bounds Pagefind's memory (see pagefind_index)
     minify = c.Type(bool, default=True)
 
 
@@ -98,6 +98,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.files: Any = None
         self.pagefind = False
         self.index_later = False  # `sitegen serve` runs Pagefind itself, in the background
+        self.index: SiteIndex | None = None  # Pagefind's index, taking the pages as they are rendered
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -190,15 +191,45 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         # MkDocs reads neither after this event (anchors are checked from page.present_anchor_ids).
         if page.file.src_uri.startswith("papers/"):
             page.markdown = page.content = None
-        return minify(output) if self.config.minify else output
+        output = minify(output) if self.config.minify else output
+        if self.index is not None:
+            self._index_page(page, output)
+        return output
+
+    def on_pre_build(self, config: Any) -> None:
+        """With Pagefind: start its index, which takes each page as it is rendered."""
+        if self.index is not None:  # a build that failed before its end
+            self.index.close()
+        self.index = None
+        if self.pagefind and not self.index_later:
+            self.index = SiteIndex(Path(config["site_dir"]) / "pagefind",
+                                   part_words=max(1, self.config.pagefind_part_words))
+
+    def _index_page(self, page: Any, output: str) -> None:
+        assert self.index is not None
+        try:
+            self.index.add("/" + page.url, output)
+        except PagefindError as exc:
+            self.index.close()
+            self.index = None
+            raise _pagefind_error(exc) from exc
+
+    def on_build_error(self, error: Exception) -> None:
+        """Stop Pagefind when the build stops."""
+        if self.index is not None:
+            self.index.close()
+            self.index = None
 
     @event_priority(-100)  # after Material's search plugin has written its index
     def on_post_build(self, config: Any) -> None:
         """Index the site with Pagefind, or shrink Material's index (empty sections, repeated tags)."""
-        if self.pagefind:
-            if not self.index_later:
-                run_pagefind(Path(config["site_dir"]))
-        else:
+        if self.index is not None:
+            index, self.index = self.index, None
+            try:
+                index.finish()
+            except PagefindError as exc:
+                raise _pagefind_error(exc) from exc
+        elif not self.pagefind:
             compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
 
 
@@ -248,35 +279,19 @@ def minify(page: str) -> str:
     return small
 
 
-def lower_priority(pid: int) -> None:
-    """Give a child process a lower CPU priority (work in the background; POSIX only)."""
-    if hasattr(os, "setpriority"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, pid, 10)
-
-
 def run_pagefind(site_dir: Path, output: Path | None = None, background: bool = False) -> None:
     """Index the built site with Pagefind (the pagefind[bin] package); its files go to site/pagefind/
     (or to `output`); `background`: at a lower CPU priority."""
-    # Heading permalinks ("¶") are not text of the page.
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
-               "--exclude-selectors", ".headerlink", "--quiet"]
-    if output is not None:
-        command += ["--output-path", str(output)]
     try:
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-            if background:
-                lower_priority(proc.pid)
-            out, err = proc.communicate()
-    except OSError as exc:
-        raise PluginError(f"sitegen: cannot run Pagefind: {exc}") from exc
-    done = subprocess.CompletedProcess(command, proc.returncode, out, err)
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        detail = lines[-1] if lines else f"exit status {done.returncode}"
-        raise PluginError(f"sitegen: Pagefind could not index the site: {detail}\n"
-                          "  hint: pip install 'pagefind[bin]', or give the sitegen plugin "
-                          "`search: material` in mkdocs.yml")
+        index_site(site_dir, output or site_dir / "pagefind", background)
+    except PagefindError as exc:
+        raise _pagefind_error(exc) from exc
+
+
+def _pagefind_error(exc: PagefindError) -> PluginError:
+    return PluginError(f"sitegen: Pagefind could not index the site: {exc}\n"
+                       "  hint: pip install 'pagefind[bin]', or give the sitegen plugin "
+                       "`search: material` in mkdocs.yml")
 
 
 def compact_search_index(path: Path) -> None:

@@ -84,10 +84,15 @@ HOSTILE = "Segmentation <img src=x onerror=alert(1)> of <svg onload=alert(2)> cl
 @pytest.fixture(scope="module")
 def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The small project with a hostile title, searched with Pagefind (as large lists are)."""
-    url, server = built_site(tmp_path_factory.mktemp("pagefind"), {
+    root = tmp_path_factory.mktemp("pagefind")
+    url, server = built_site(root, {
         "title": HOSTILE, "abstract": "Clouds <script>alert(3)</script> segmented from satellite images by "
                                       "a model that needs no labels at all, evaluated on three datasets.",
-    }, search="pagefind")
+    }, search="pagefind\n      pagefind_part_words: 300")
+    # Written in parts of 300 words (a few papers each), as large lists' indexes are: the search
+    # merges them.
+    parts = json.loads((root / "site/pagefind/sitegen-parts.json").read_text(encoding="utf-8"))["merge"]
+    assert len(parts) >= 2, parts  # the first part and at least two merged into it
     yield url
     server.shutdown()
 
@@ -240,6 +245,37 @@ def test_pagefind_search_box_lists_the_paper(page: Any, pagefind_site: str) -> N
     page.locator(".md-search-result__link").first.click()
     page.wait_for_url(f"**/{SAE}")
     assert errors == []
+
+
+def test_pagefind_finds_pages_of_every_part_of_the_index(page: Any, pagefind_site: str) -> None:
+    """Each part's pages are found (a paper of every merged part), and so are pages other than papers."""
+    import gzip
+    import re
+    import urllib.request
+
+    def read(url: str) -> bytes:
+        with urllib.request.urlopen(url) as answer:
+            return bytes(answer.read())
+
+    parts = json.loads(read(f"{pagefind_site}pagefind/sitegen-parts.json"))["merge"]
+    page.goto(pagefind_site)
+    box = page.locator("input.md-search__input")
+    titles = page.locator(".md-search-result__list h1")
+    for part in parts:
+        folder = f"{pagefind_site}pagefind/{part}fragment/"  # the test server lists folders
+        name = re.findall(r'href="([^"]+\.pf_fragment)"', read(folder).decode())[0]
+        fragment = json.loads(gzip.decompress(read(folder + name)).removeprefix(b"pagefind_dcd"))
+        title = fragment["meta"]["title"]
+        box.click()
+        box.fill("")
+        box.press_sequentially(" ".join(re.findall(r"[A-Za-z]{4,}", title)[:4]), delay=5)
+        page.wait_for_function("t => [...document.querySelectorAll('.md-search-result__list h1')]"
+                               ".some(h => h.textContent === t)", arg=title)
+    box.fill("")
+    box.press_sequentially("Object detection", delay=5)
+    page.wait_for_function("[...document.querySelectorAll('.md-search-result__list h1')]"
+                           ".some(h => h.textContent === 'Object detection')")  # its topic page
+    assert titles.count() >= 1
 
 
 def test_pagefind_results_show_hostile_titles_as_text(page: Any, pagefind_site: str) -> None:

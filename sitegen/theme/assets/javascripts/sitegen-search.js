@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen-search.js v2 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen-search.js v3 (raise the version whenever this file changes)
 /*
  * sitegen: the header's search box answered from the Pagefind index, for lists
  * too large for Material's in-browser index (the sitegen MkDocs plugin turns
@@ -35,12 +35,29 @@
   var PAUSE = 60;  /* ms without a keystroke before searching */
   var engine = null;
 
+  /* The other parts of a large list's index (sitegen writes it in parts of bounded size), listed
+     beside the first: Pagefind merges them into one search, results ranked together. */
+  function parts() {
+    return fetch(new URL("sitegen-parts.json", bundle)).then(function (response) {
+      return response.ok ? response.json() : { merge: [] };
+    }).then(function (manifest) {
+      return Array.isArray(manifest.merge) ? manifest.merge : [];
+    }, function () { return []; });
+  }
+
   /* Pagefind's script and index are fetched once, at the first focus of the box. */
   function pagefind() {
     if (!engine) {
+      var merged = parts();
       engine = import(bundle.href).then(function (api) {
         return api.options({ baseUrl: root.pathname, excerptLength: 30 }).then(function () {
           return api.init();
+        }).then(function () {
+          return merged;
+        }).then(function (folders) {
+          return Promise.all(folders.map(function (folder) {
+            return api.mergeIndex(new URL(folder, bundle).pathname, { baseUrl: root.pathname });
+          }));
         }).then(function () { return api; });
       });
     }

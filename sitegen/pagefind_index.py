@@ -1,0 +1,347 @@
+"""The Pagefind index of the site, built from the pages as MkDocs renders them, in bounded parts.
+
+Pagefind's command line reads and parses every HTML file of the built site
+after MkDocs wrote it, and builds one index in one process: 20 s and 960 MB
+at 8,000 papers, its memory growing with the words indexed (about 700 bytes
+a word while it builds the index), so 100,000 papers would have needed some
+12 GB. Here:
+
+- each page's record (what Pagefind indexes of it: the part of a paper page
+  its template marks ``data-pagefind-body``, the article of other pages) goes
+  to Pagefind's indexing service (``pagefind --service``, the process behind
+  its Python and Node APIs) as the page is rendered, so no file is read
+  again and the service indexes on the other core while MkDocs renders;
+- the index is written in parts of at most `PART_WORDS` words: when a part
+  is full its process writes it and ends, and the next part goes to a new
+  one, so memory stays that of one part whatever the size of the list. The
+  first part is the bundle the site's search loads (``pagefind/``), the
+  others sit in numbered folders inside it, listed in `MANIFEST`; the search
+  script merges them (Pagefind's ``mergeIndex``: one query, results of all
+  parts ranked together).
+
+The ``pagefind`` package's own client answers one request per tenth of a
+second (its reader sleeps 0.1 s before each response): 100,000 pages would
+take hours. `Service` speaks the same protocol (base64 JSON messages ended
+by a comma on the service's stdin and stdout) with requests written as they
+come and answers read by a thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+# Heading permalinks ("¶") are not text of a page; lists of papers on generated pages (topic
+# lists, the tags page) are marked data-search-exclude: each paper is found through its own page.
+EXCLUDE_SELECTORS = (".headerlink", "[data-search-exclude]")
+# Words a part of the index holds: Pagefind took about 700 bytes a word to build one (8,000
+# pages of 130 words: 940 MB at its peak), so a part peaks near 1 GB.
+PART_WORDS = 1_500_000
+MANIFEST = "sitegen-parts.json"  # the folders of the other parts, relative to the first
+# Pagefind's own search interfaces: the site has its own (sitegen-search.js).
+_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+# What a part merged into the first needs: its entry, metadata, word index and fragments.
+_MERGED_KEEP = ("pagefind-entry.json", "index", "fragment", "filter")
+
+
+class PagefindError(Exception):
+    """Pagefind could not be started, or could not index a page or write the index."""
+
+
+def executable() -> Path:
+    """The Pagefind binary (of the pagefind[bin] package, PAGEFIND_BINARY_PATH, or on PATH)."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError as exc:
+        raise PagefindError("the pagefind package is not installed") from exc
+    found = get_executable()
+    if found is None:
+        raise PagefindError("no Pagefind binary found (the pagefind[bin] package installs one)")
+    return found
+
+
+def lower_priority(pid: int) -> None:
+    """Give a child process a lower CPU priority (work in the background; POSIX only)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 10)
+
+
+class Service:
+    """One `pagefind --service` process building one index.
+
+    `add_html` sends a page and returns at once: the service works through
+    the pages in order while the caller goes on. `write` asks for the index
+    files; `wait` waits for them (and every page before). The first request
+    the service refused is raised by the next call.
+    """
+
+    def __init__(self, background: bool = False) -> None:
+        try:
+            self._proc = subprocess.Popen([str(executable()), "--service"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            raise PagefindError(f"cannot run Pagefind: {exc}") from exc
+        if background:
+            lower_priority(self._proc.pid)
+        self.pages = self.words = 0  # sent so far (words: about as Pagefind counts them)
+        self._next = 0
+        self._answered = threading.Condition()
+        self._pending: dict[int, str] = {}  # message id -> what it was about, until answered
+        self._answers: dict[int, dict[str, Any]] = {}  # answers someone waits for
+        self._error: str | None = None
+        self._closing = False
+        self._writing: int | None = None
+        self._reader = threading.Thread(target=self._read, args=(self._proc.stdout,), daemon=True)
+        self._reader.start()
+        self._index = int(self.wait(self._send(
+            {"type": "NewIndex", "config": {"exclude_selectors": list(EXCLUDE_SELECTORS)}},
+            "creating an index", flush=True))["index_id"])
+
+    def _send(self, payload: dict[str, Any], about: str, flush: bool = False) -> int:
+        with self._answered:
+            if self._error is not None:
+                raise PagefindError(self._error)
+            self._next += 1
+            message = self._next
+            self._pending[message] = about
+        data = base64.b64encode(json.dumps({"message_id": message, "payload": payload}).encode("utf-8"))
+        try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(data + b",")
+            if flush:
+                self._proc.stdin.flush()
+        except (OSError, ValueError) as exc:  # the service ended: its last answer may say why
+            self._reader.join(timeout=5)
+            raise PagefindError(self._error or f"Pagefind stopped ({exc})") from exc
+        return message
+
+    def wait(self, message: int) -> dict[str, Any]:
+        """The answer to a request (the service answers in order: every earlier one is in)."""
+        with self._answered:
+            while message not in self._answers and self._error is None:
+                self._answered.wait()
+            if self._error is not None:
+                raise PagefindError(self._error)
+            return self._answers.pop(message)
+
+    def _read(self, stdout: IO[bytes] | None) -> None:
+        assert stdout is not None
+        buffer = b""
+        while chunk := os.read(stdout.fileno(), 1 << 16):
+            *messages, buffer = (buffer + chunk).split(b",")
+            for raw in messages:
+                self._answer(json.loads(base64.b64decode(raw)))
+        with self._answered:
+            if self._error is None and not self._closing:
+                self._error = "Pagefind stopped unexpectedly"
+            self._answered.notify_all()
+
+    def _answer(self, response: dict[str, Any]) -> None:
+        payload = response.get("payload") or {}
+        message = response.get("message_id")
+        if message is None and payload.get("original_message"):  # a request it could not read
+            message = json.loads(payload["original_message"]).get("message_id")
+        with self._answered:
+            about = self._pending.pop(message, "a request") if isinstance(message, int) else "a request"
+            if payload.get("type") == "Error":
+                self._error = self._error or f"{about}: {payload.get('message') or 'failed'}"
+            elif payload.get("type") != "IndexedFile":  # pages are only waited for all together
+                self._answers[int(message or 0)] = payload
+            self._answered.notify_all()
+
+    def add_html(self, url: str, page: str) -> None:
+        """Index an HTML page under a URL (from the site's root, /); results show its first <h1>."""
+        self._send({"type": "AddFile", "index_id": self._index, "url": url, "file_path": None,
+                    "file_contents": page}, url)
+        self.pages += 1
+        self.words += len(_WORD.findall(_TAG.sub(" ", page)))
+
+    def write(self, output: Path) -> None:
+        """Ask for the index files in `output` (written once every page sent is indexed)."""
+        self._writing = self._send({"type": "WriteFiles", "index_id": self._index,
+                                    "output_path": str(output)}, f"writing {output}", flush=True)
+
+    def written(self) -> None:
+        """Wait until the files asked for by `write` are written."""
+        if self._writing is not None:
+            self.wait(self._writing)
+            self._writing = None
+
+    def close(self) -> None:
+        """End the service (an index not written is lost)."""
+        with self._answered:
+            self._closing = True
+        if self._proc.poll() is None:
+            with contextlib.suppress(OSError):
+                if self._proc.stdin is not None:
+                    self._proc.stdin.close()  # the service exits at the end of its input
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._reader.join(timeout=5)
+
+
+class SiteIndex:
+    """The site's Pagefind index in parts of at most `part_words` words, the first one in `output`.
+
+    At most two services run at a time: the one taking pages, and the one
+    writing the part before (the next part waits for it before it is written).
+    """
+
+    def __init__(self, output: Path, background: bool = False, part_words: int = PART_WORDS) -> None:
+        shutil.rmtree(output, ignore_errors=True)
+        self.output, self.background, self.part_words = output, background, part_words
+        self.parts: list[Path] = []
+        self.pages = 0
+        self._filling: Service | None = None
+        self._writing: Service | None = None
+
+    def add(self, url: str, page: str) -> bool:
+        """Index a rendered page under its URL (from the site's root); False if it has no record."""
+        text = page_record(page, url)
+        if text is None:
+            return False
+        if self._filling is None:
+            self._filling = Service(self.background)
+        self._filling.add_html(url, text)
+        self.pages += 1
+        if self._filling.words >= self.part_words:
+            self._write_part()
+        return True
+
+    def _write_part(self) -> None:
+        service, self._filling = self._filling, None
+        if service is None:
+            return
+        self._finish_writing()
+        folder = self.output if not self.parts else self.output / str(len(self.parts) + 1)
+        self.parts.append(folder)
+        service.write(folder)
+        self._writing = service
+
+    def _finish_writing(self) -> None:
+        if self._writing is not None:
+            try:
+                self._writing.written()
+            finally:
+                self._writing.close()
+                self._writing = None
+
+    def finish(self) -> int:
+        """Write what is left, wait for every part, list them for the search script; the page count."""
+        try:
+            if self._filling is not None or not self.parts:
+                if self._filling is None:
+                    self._filling = Service(self.background)  # no page: an empty index still answers
+                self._write_part()
+            self._finish_writing()
+        finally:
+            self.close()
+        tidy(self.output, self.parts[1:])
+        merged = [part.relative_to(self.output).as_posix() + "/" for part in self.parts[1:]]
+        (self.output / MANIFEST).write_text(json.dumps({"merge": merged}) + "\n", encoding="utf-8")
+        return self.pages
+
+    def close(self) -> None:
+        """End the services (after an error: what was not written is lost)."""
+        for service in (self._filling, self._writing):
+            if service is not None:
+                service.close()
+        self._filling = self._writing = None
+
+
+def tidy(output: Path, merged: list[Path]) -> None:
+    """Leave out Pagefind's own search interfaces, and in merged parts all but their index."""
+    for name in _UNUSED:
+        (output / name).unlink(missing_ok=True)
+    for part in merged:
+        for path in part.iterdir():
+            if path.name not in _MERGED_KEEP and not path.name.endswith(".pf_meta"):
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+
+
+def _inner(page: str, start: re.Match[str] | None) -> str | None:
+    """The HTML inside the element whose start tag `start` matched (to its matching end tag)."""
+    if start is None:
+        return None
+    tags = re.compile(rf"<(/?){start.group(1)}\b[^>]*>", re.I)
+    depth = 1
+    for tag in tags.finditer(page, start.end()):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return page[start.end():tag.start()]
+    return page[start.end():]
+
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"\w+")
+_BODY = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body\b[^>]*>")
+_ARTICLE = re.compile(r"<(article)\b[^>]*\bmd-content__inner\b[^>]*>")  # Material's page text
+_LANG = re.compile(r"<html\b[^>]*\slang=[\"']?([A-Za-z0-9-]+)", re.I)
+_ID = re.compile(r"""(<[a-zA-Z][^>]*?)\sid=(?:"[^"]*"|'[^']*'|[^\s>]+)""")
+# Later pages of a topic's list (topics/<slug>-page-2.md, ...) repeat its title and no text.
+_LATER_PAGE = re.compile(r"^/topics/[^/]+-page-\d+(/|\.html)$")
+
+
+def page_record(page: str, url: str = "") -> str | None:
+    """What Pagefind indexes of a rendered page, as HTML; None for pages the search leaves out.
+
+    The part of the page its template marks data-pagefind-body (paper pages),
+    else Material's article (the page's title and text): the header, the
+    navigation and the footer are the same on every page. Element ids are
+    dropped: Pagefind keeps every id as an anchor, which the search box does
+    not show.
+    """
+    if _LATER_PAGE.match(url):
+        return None
+    body = _inner(page, _BODY.search(page))
+    if body is None:
+        body = _inner(page, _ARTICLE.search(page))
+    if body is None:
+        return None
+    lang = _LANG.search(page[:2000])
+    language = f' lang="{lang.group(1)}"' if lang else ""
+    text = _ID.sub(r"\1", body)
+    return (f"<!DOCTYPE html><html{language}><head><meta charset=utf-8></head>"
+            f"<body><div data-pagefind-body>{text}</div></body></html>")
+
+
+def page_url(path: Path, site_dir: Path) -> str:
+    """The URL of a built HTML file, as Pagefind gives it: x/index.html -> /x/."""
+    rel = path.relative_to(site_dir).as_posix()
+    if rel == "index.html" or rel.endswith("/index.html"):
+        rel = rel.removesuffix("index.html")
+    return "/" + rel
+
+
+def index_site(site_dir: Path, output: Path, background: bool = False, part_words: int = PART_WORDS) -> int:
+    """Index the HTML files of a built site (not its 404 page, nor Pagefind's folders); pages indexed."""
+    index = SiteIndex(output, background, part_words)
+    try:
+        for folder, dirs, files in os.walk(site_dir):
+            dirs[:] = sorted(d for d in dirs if not (d.startswith(".") or
+                                                    (Path(folder) == site_dir and d == "pagefind")))
+            for name in sorted(files):
+                path = Path(folder, name)
+                if name.endswith(".html") and path != site_dir / "404.html":
+                    index.add(page_url(path, site_dir), path.read_text(encoding="utf-8", errors="replace"))
+        index.finish()
+    except BaseException:
+        index.close()
+        raise
+    return index.pages
