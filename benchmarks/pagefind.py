@@ -97,9 +97,10 @@ def command(way: str, site: Path, output: Path) -> list[str]:
     return [sys.executable, "-c", PARTS, str(site), str(output), str(words)]
 
 
-def measure(way: str, site: Path, output: Path) -> tuple[float, float, int, int, int]:
-    """Seconds, peak MB, index bytes, index bytes on disk, pages in the index."""
+def measure(way: str, site: Path, output: Path) -> tuple[float, float, int, int, int, float]:
+    """Seconds, peak MB, index bytes, index bytes on disk, pages in the index, CPU seconds."""
     shutil.rmtree(output, ignore_errors=True)
+    cpu = scale.cpu_seconds()
     start = time.perf_counter()
     proc = subprocess.Popen(command(way, site, output), stdout=subprocess.DEVNULL)
     memory = scale.TreeMemory(proc.pid)
@@ -112,7 +113,7 @@ def measure(way: str, site: Path, output: Path) -> tuple[float, float, int, int,
     entries = [json.loads(entry.read_text()) for entry in output.rglob("pagefind-entry.json")]
     pages = sum(language["page_count"] for entry in entries for language in entry["languages"].values())
     return (elapsed, peak, sum(p.stat().st_size for p in files), sum(p.stat().st_blocks * 512 for p in files),
-            pages)
+            pages, scale.cpu_seconds() - cpu)
 
 
 def parts(output: Path) -> str:
@@ -128,8 +129,9 @@ def report(label: str, site: Path, ways: list[str], runs: int) -> None:
             times = [r[0] for r in results]
             peaks = [r[1] for r in results]
             print(f"{label} {way:5}: {pages} pages in {parts(Path(tmp) / 'pagefind')}, "
-                  f"{statistics.median(times):6.1f} s "
-                  f"({min(times):.1f}-{max(times):.1f}), peak {statistics.median(peaks):6.0f} MB, index "
+                  f"{statistics.median(times):6.1f} s ({min(times):.1f}-{max(times):.1f}; CPU "
+                  f"{statistics.median(r[5] for r in results):.1f} s), "
+                  f"peak {statistics.median(peaks):6.0f} MB, index "
                   f"{results[0][2] / pages / 1e3:.2f} KB/page ({results[0][3] / pages / 1e3:.2f} KB on disk)",
                   flush=True)
 

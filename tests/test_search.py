@@ -58,3 +58,16 @@ def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pag
         assert (site / "search/search_index.json").is_file()
         assert not (site / "pagefind").exists()
         assert "data-md-component=search" in home and "sitegen-search.js" not in home
+
+
+def test_a_pagefind_that_cannot_run_fails_the_build_with_a_hint(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CliRunner().invoke(main, ["build", "--project", str(project)]).exit_code == 0
+    set_search(project, "      search: pagefind\n")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")  # starts, and stops at once
+    built = mkdocs_build(project)
+    assert built.returncode != 0
+    assert "sitegen: Pagefind could not index the site: " in built.stderr
+    assert "hint: pip install 'pagefind[bin]'" in built.stderr
+    assert "Traceback" not in built.stderr

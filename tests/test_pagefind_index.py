@@ -1,0 +1,92 @@
+"""The Pagefind index sitegen builds: each page's record, parts of bounded size, the service's errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from sitegen.pagefind_index import MANIFEST, PagefindError, Service, index_site, page_record
+
+PAPER = (
+    '<!doctype html><html class=no-js lang=fr><head><title>T</title></head><body>'
+    "<header><nav>Home Topics Tags</nav></header>"
+    '<article class="md-content__inner md-typeset"><div data-pagefind-body>'
+    "<h1>Sparse {n} autoencoders</h1><p class=sitegen-links data-pagefind-ignore><a href=x>arXiv</a></p>"
+    "<h2 id=abstract>Abstract<a class=headerlink href=#abstract>¶</a></h2>"
+    "<div class=sitegen-abstract><p>Monosemantic features{n} found in language models.</p></div>"
+    "</div><section class=sitegen-related><h2 id=related-papers>Related papers</h2></section></article>"
+    "<footer>Made with Material</footer></body></html>"
+)
+TOPIC = (
+    "<!doctype html><html lang=en><body><header>Home</header>"
+    '<article class="md-content__inner md-typeset"><h1 id=object-detection>Object detection</h1>'
+    "<p>Boxes around things.</p><div class=sitegen-papers data-search-exclude><ul><li>Some paper</li></ul>"
+    "</div></article></body></html>"
+)
+
+
+def test_a_paper_page_record_is_its_marked_part_without_ids() -> None:
+    record = page_record(PAPER.format(n=1), "/papers/sparse/")
+    assert record is not None
+    assert record.startswith('<!DOCTYPE html><html lang="fr">')
+    assert "<h1>Sparse 1 autoencoders</h1>" in record and "Monosemantic features1" in record
+    assert "Home Topics Tags" not in record and "Related papers" not in record and "Material" not in record
+    assert "data-pagefind-ignore" in record  # Pagefind leaves the buttons out itself
+    assert " id=" not in record  # no anchors in the fragments: the search box shows none
+
+
+def test_other_pages_are_indexed_by_their_article_and_later_list_pages_not_at_all() -> None:
+    record = page_record(TOPIC, "/topics/object-detection/")
+    assert record is not None and "<h1>Object detection</h1>" in record and "Boxes around" in record
+    assert "Home" not in record
+    assert page_record(TOPIC, "/topics/object-detection-page-2/") is None
+    assert page_record("<html><body><p>No article</p></body></html>", "/x/") is None
+
+
+def fragments(folder: Path) -> list[dict[str, object]]:
+    return [json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))
+            for p in (folder / "fragment").iterdir()]
+
+
+def test_a_site_is_indexed_in_parts_that_the_first_lists(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for n in range(6):
+        (site / f"papers/p{n}").mkdir(parents=True)
+        (site / f"papers/p{n}/index.html").write_text(PAPER.format(n=n), encoding="utf-8")
+    (site / "topics/object-detection").mkdir(parents=True)
+    (site / "topics/object-detection/index.html").write_text(TOPIC, encoding="utf-8")
+    (site / "404.html").write_text(TOPIC.replace("Object detection", "Not found"), encoding="utf-8")
+    (site / "pagefind").mkdir()
+    (site / "pagefind/old.html").write_text(TOPIC, encoding="utf-8")  # an earlier index: not a page
+    output = site / "pagefind"
+
+    assert index_site(site, output, part_words=25) == 7
+    merged = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["merge"]
+    assert len(merged) >= 2
+    parts = [output, *(output / name for name in merged)]
+    found = [f for part in parts for f in fragments(part)]
+    assert sorted(str(f["url"]) for f in found) == [*(f"/papers/p{n}/" for n in range(6)),
+                                                     "/topics/object-detection/"]
+    titles = {str(f["url"]): f["meta"]["title"] for f in found}  # type: ignore[index]
+    assert titles["/papers/p3/"] == "Sparse 3 autoencoders"
+    assert not any("arXiv" in str(f["content"]) or "Some paper" in str(f["content"]) for f in found)
+    assert (output / "pagefind.js").is_file() and not (output / "pagefind-ui.js").exists()
+    # A merged part keeps only its index: the first part's script and WebAssembly search it.
+    assert sorted(p.name for p in (output / merged[0]).iterdir() if not p.name.endswith(".pf_meta")) == [
+        "fragment", "index", "pagefind-entry.json"]
+
+    assert index_site(site, output) == 7  # again, in one part: the old parts are gone
+    assert json.loads((output / MANIFEST).read_text(encoding="utf-8"))["merge"] == []
+    assert not (output / "2").exists()
+
+
+def test_a_service_that_stops_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/bin/false")
+    with pytest.raises(PagefindError, match="Pagefind stopped"):
+        Service()
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
+    with pytest.raises(PagefindError, match="cannot run Pagefind"):
+        Service()
