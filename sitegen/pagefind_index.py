@@ -164,7 +164,7 @@ class Service:
         self._send({"type": "AddFile", "index_id": self._index, "url": url, "file_path": None,
                     "file_contents": page}, url)
         self.pages += 1
-        self.words += len(_WORD.findall(_TAG.sub(" ", page)))
+        self.words += len(_TAG.sub(" ", page).split())
 
     def write(self, output: Path) -> None:
         """Ask for the index files in `output` (written once every page sent is indexed)."""
@@ -289,7 +289,6 @@ def _inner(page: str, start: re.Match[str] | None) -> str | None:
 
 
 _TAG = re.compile(r"<[^>]*>")
-_WORD = re.compile(r"\w+")
 _BODY = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body\b[^>]*>")
 _ARTICLE = re.compile(r"<(article)\b[^>]*\bmd-content__inner\b[^>]*>")  # Material's page text
 _LANG = re.compile(r"<html\b[^>]*\slang=[\"']?([A-Za-z0-9-]+)", re.I)
@@ -309,7 +308,8 @@ def page_record(page: str, url: str = "") -> str | None:
     """
     if _LATER_PAGE.match(url):
         return None
-    body = _inner(page, _BODY.search(page))
+    marker = page.find(" data-pagefind-body")  # where the marked element starts, found fast
+    body = _inner(page, _BODY.match(page, page.rfind("<", 0, marker))) if marker >= 0 else None
     if body is None:
         body = _inner(page, _ARTICLE.search(page))
     if body is None:
