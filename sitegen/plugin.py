@@ -99,6 +99,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.pagefind = False
         self.index_later = False  # `sitegen serve` runs Pagefind itself, in the background
         self.index: SiteIndex | None = None  # Pagefind's index, taking the pages as they are rendered
+        self.dirty = False  # `mkdocs build --dirty`: only pages newer than their output are rendered
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -196,12 +197,16 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             self._index_page(page, output)
         return output
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Note a dirty build: it renders only some pages, so Pagefind indexes the site afterwards."""
+        self.dirty = dirty
+
     def on_pre_build(self, config: Any) -> None:
         """With Pagefind: start its index, which takes each page as it is rendered."""
         if self.index is not None:  # a build that failed before its end
             self.index.close()
         self.index = None
-        if self.pagefind and not self.index_later:
+        if self.pagefind and not self.index_later and not self.dirty:
             self.index = SiteIndex(Path(config["site_dir"]) / "pagefind",
                                    part_words=max(1, self.config.pagefind_part_words))
 
@@ -229,7 +234,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 index.finish()
             except PagefindError as exc:
                 raise _pagefind_error(exc) from exc
-        elif not self.pagefind:
+        elif self.pagefind:
+            if not self.index_later:  # a dirty build: the pages it did not render are indexed too
+                run_pagefind(Path(config["site_dir"]))
+        else:
             compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +75,25 @@ def test_a_pagefind_that_cannot_run_fails_the_build_with_a_hint(
     assert "sitegen: Pagefind could not index the site: " in built.stderr
     assert "hint: pip install 'pagefind[bin]'" in built.stderr
     assert "Traceback" not in built.stderr
+
+
+def test_a_dirty_build_still_indexes_every_page(project: Path) -> None:
+    assert CliRunner().invoke(main, ["build", "--project", str(project)]).exit_code == 0
+    set_search(project, "      search: pagefind\n")
+    assert mkdocs_build(project).returncode == 0
+
+    def urls() -> list[str]:
+        folder = project / "site/pagefind/fragment"
+        return sorted(json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))["url"]
+                      for p in folder.iterdir())
+
+    everything = urls()
+    assert sum(url.startswith("/papers/") for url in everything) == 3
+    assert "/topics/" in everything  # pages other than papers are found too
+    paper = next((project / "content/papers").glob("*.md"))
+    paper.write_text(paper.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    dirty = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--dirty", "--site-dir", "site"],
+                           cwd=project, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+                           capture_output=True, text=True, timeout=300)
+    assert dirty.returncode == 0, dirty.stderr
+    assert urls() == everything  # the pages it did not render are still in the index
