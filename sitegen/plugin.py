@@ -22,8 +22,9 @@ front matter sitegen refuses (see `safeyaml`) without it, saying so.
 Search: Material's search builds its index in the browser, which takes
 seconds and hundreds of MB from a few thousand papers on. From
 ``pagefind_from`` papers on (or with ``search: pagefind``) the plugin turns
-Material's search off, indexes the built site with Pagefind (a chunked static
-index) and the same search box queries that instead.
+Material's search off, indexes the pages with Pagefind (a chunked static
+index) as they are rendered, in parts of bounded memory (see
+`pagefind_index`), and the same search box queries that instead.
 
 Size: every page is minified (``minify: false`` keeps them as rendered), the
 links sitegen writes as HTML into topic lists get their pages' URLs, and
