@@ -242,8 +242,13 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             compact_search_index(Path(config["site_dir"]) / "search" / "search_index.json")
 
 
+# Assets that MkDocs renders as templates (with the configuration) rather than copies.
+STATIC_TEMPLATES = ("assets/stylesheets/sitegen-icons.css",)
+
+
 def add_layouts(theme: Any) -> None:
     """Put sitegen's templates and assets on the theme's path: after custom_dir, before the theme's own."""
+    theme.static_templates.update(STATIC_TEMPLATES)
     folder = str(THEME)
     if folder in theme.dirs:  # `mkdocs serve` loads the configuration again on every rebuild
         return

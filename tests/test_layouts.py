@@ -10,17 +10,25 @@ from click.testing import CliRunner
 
 from sitegen.cli import main
 from sitegen.layouts import THEME, check_layouts, packaged_layouts, template_version
+from sitegen.plugin import STATIC_TEMPLATES
 
 from .test_site import mkdocs_build
 
 # What each packaged file held at its version. A file changed without raising its version would
 # leave projects that override it unwarned: raise `sitegen-template: NAME vN` and record the new digest.
 RELEASED = {
+    "assets/javascripts/sitegen-palette.js": (1, "e3fc3a0e5b25"),
     "assets/javascripts/sitegen-search.js": (3, "53a0e1ab5542"),
-    "assets/javascripts/sitegen.js": (1, "469b9b387306"),
+    "assets/javascripts/sitegen-shell.js": (1, "bf21edec624e"),
+    "assets/javascripts/sitegen.js": (2, "a084c1643b3d"),
+    "assets/stylesheets/sitegen-icons.css": (1, "e9207ab519e4"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
-    "main.html": (2, "872de5a983ee"),
-    "paper.html": (3, "1e51501b0548"),
+    "main.html": (3, "dfb5faf60293"),
+    "paper.html": (4, "1793c67fb065"),
+    "partials/javascripts/base.html": (1, "37a83feb22f7"),
+    "partials/javascripts/content.html": (1, "d6ba9e272564"),
+    "partials/sitegen-logo.html": (1, "c9063414ef6a"),
+    "partials/top.html": (1, "dff22938f01d"),
 }
 
 
@@ -113,5 +121,9 @@ def test_a_projects_override_wins_file_by_file(built_with_override: Path) -> Non
     assert "<p id=mine>my layout</p>" in paper and "sitegen-provenance" not in paper  # minified
     assert "assets/stylesheets/sitegen.css" in paper  # main.html still comes from the package
     for layout in packaged_layouts():
-        if layout.path.startswith("assets/"):
+        if layout.path in STATIC_TEMPLATES:  # rendered with the configuration
+            built = (built_with_override / layout.path).read_text(encoding="utf-8")
+            assert ".sitegen-icon-menu{--sitegen-icon:url(\"data:image/svg+xml," in built
+            assert "{%" not in built and "{#" not in built
+        elif layout.path.startswith("assets/"):
             assert (built_with_override / layout.path).read_bytes() == (THEME / layout.path).read_bytes()

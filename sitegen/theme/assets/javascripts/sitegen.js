@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen.js v1 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen.js v2 (raise the version whenever this file changes)
 /*
  * sitegen: reading state (read / starred, kept in this browser's local storage)
  * and sorting and filtering of topic pages. Progressive enhancement: without
@@ -43,6 +43,10 @@
     var box = document.querySelector(".sitegen-state[data-slug]");
     if (!box) return;
     var slug = box.getAttribute("data-slug");
+    if (!box.querySelector(".sitegen-toggle")) {  /* the buttons are made here, not sent in every page */
+      box.append(make("button", { type: "button", "class": "md-button sitegen-toggle", "data-state": "read" }),
+                 " ", make("button", { type: "button", "class": "md-button sitegen-toggle", "data-state": "star" }));
+    }
     box.hidden = false;
     box.querySelectorAll(".sitegen-toggle").forEach(function (button) {
       var which = button.getAttribute("data-state");
