@@ -1,7 +1,9 @@
 """Exports of the whole list as JSON, CSV and BibTeX, and of each topic as CSV and BibTeX.
 
 Hidden papers are left out. Exports of many papers are gzip-compressed (see
-`site.export_paths`); the JSON one stays a source sitegen reads.
+`site.export_paths`); the JSON one stays a source sitegen reads. A topic's
+exports are its reference list: every field but the abstract, which made
+four fifths of their size; the whole list's exports hold everything.
 """
 
 from __future__ import annotations
@@ -56,21 +58,38 @@ def _json_rows(papers: Sequence[PaperView]) -> list[str]:
     return [json.dumps(_record(p), ensure_ascii=False) for p in papers]
 
 
-def _csv_rows(papers: Sequence[PaperView]) -> tuple[str, list[str]]:
-    """The header line and one line per paper (a line may hold newlines inside quotes)."""
+def _csv_rows(papers: Sequence[PaperView]) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    """The header line and one line per paper (a line may hold newlines inside quotes): with the
+    abstract (the last column), and without it."""
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=_CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_CSV_FIELDS[:-1])
     ends = [out.tell()]
+    cells = []
     for paper in papers:
         row = _record(paper)
         row["authors"] = "; ".join(row["authors"])
         row["topics"] = "; ".join(row["topics"])
-        writer.writerow({k: "" if row[k] is None else row[k] for k in _CSV_FIELDS})
+        writer.writerow(["" if row[k] is None else row[k] for k in _CSV_FIELDS[:-1]])
         ends.append(out.tell())
+        cells.append(row["abstract"] or "")
     text = out.getvalue()
-    return text[:ends[0]], [text[a:b] for a, b in itertools.pairwise(ends)]
+    short = [text[a:b] for a, b in itertools.pairwise(ends)]
+    # The abstract cell as the writer quotes it (a second, empty cell keeps an empty one unquoted).
+    quoted = io.StringIO(newline="")
+    cell_writer = csv.writer(quoted, lineterminator="\n")
+    starts = [0]
+    for cell in cells:
+        cell_writer.writerow((cell, ""))
+        starts.append(quoted.tell())
+    abstracts = quoted.getvalue()
+    full = [f"{line[:-1]},{abstracts[a:b - 2]}\n"
+            for line, (a, b) in zip(short, itertools.pairwise(starts), strict=True)]
+    header = text[:ends[0]]
+    return (f"{header[:-1]},{_CSV_FIELDS[-1]}\n", full), (header, short)
 
+
+Picker = Callable[[list[int]], Iterator[str]]
 
 _BIB_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
 
@@ -95,10 +114,11 @@ def _bib_key(paper: PaperView, taken: set[str]) -> str:
     return key
 
 
-def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
-    """One entry per paper; keys are unique across the list, so a paper has one key in every export."""
+def _bib_entries(papers: Sequence[PaperView]) -> tuple[list[str], list[str]]:
+    """One entry per paper, with its abstract and without; keys are unique across the list, so a
+    paper has one key in every export."""
     taken: set[str] = set()
-    entries = []
+    entries, short = [], []
     for paper in papers:
         fields = [("title", f"{{{_bib_value(paper.title)}}}")]
         if paper.authors:
@@ -120,12 +140,13 @@ def _bib_entries(papers: Sequence[PaperView]) -> list[str]:
             fields.append(("url", _bib_value(url)))
         if paper.tags:
             fields.append(("keywords", _bib_value(", ".join(paper.tags))))
-        if paper.abstract:
-            fields.append(("abstract", _bib_value(paper.abstract)))
         kind = re.sub(r"[^a-z]", "", citation.kind or "") or ("article" if paper.venue else "misc")
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        entries.append(f"@{kind}{{{_bib_key(paper, taken)},\n{body}\n}}\n")
-    return entries
+        head = f"@{kind}{{{_bib_key(paper, taken)},\n{body}"
+        short.append(f"{head}\n}}\n")
+        entries.append(f"{head},\n  abstract = {{{_bib_value(paper.abstract)}}}\n}}\n" if paper.abstract
+                       else short[-1])
+    return entries, short
 
 
 def _joined(pieces: Iterable[str], separator: str, batch: int = 1000) -> Iterator[str]:
@@ -176,6 +197,24 @@ def _file(pick: Callable[[list[int]], Iterator[str]], rows: list[int], path: str
     return partial(pick, rows)
 
 
+def _json_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
+    return partial(_pick_json, _json_rows(papers)), None  # topics have no JSON export
+
+
+def _csv_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
+    full, short = _csv_rows(papers)
+    return partial(_pick_csv, *full), partial(_pick_csv, *short)
+
+
+def _bib_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
+    full, short = _bib_entries(papers)
+    return partial(_pick_bib, full), partial(_pick_bib, short)
+
+
+# Each format's files of the whole list and of a topic, from the papers rendered once.
+_PICKERS = (("json", _json_pickers), ("csv", _csv_pickers), ("bib", _bib_pickers))
+
+
 def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
                    members: Mapping[str, Sequence[PaperView]]) -> Iterator[dict[str, Output]]:
     """Every export file, a format at a time: {path in the content folder: text} (members: by_topic).
@@ -187,14 +226,10 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
     groups: list[tuple[Topic | None, list[int]]] = [(None, list(range(len(papers))))]
     position = {p.slug: i for i, p in enumerate(papers)}
     groups += [(t, [position[p.slug] for p in members[t.name]]) for t in topics]
-    pickers: list[tuple[str, Callable[[], Callable[[list[int]], Iterator[str]]]]] = [
-        ("json", lambda: partial(_pick_json, _json_rows(papers))),
-        ("csv", lambda: partial(_pick_csv, *_csv_rows(papers))),
-        ("bib", lambda: partial(_pick_bib, _bib_entries(papers))),
-    ]
+
     paths = [export_paths(topic, len(papers)) for topic, _ in groups]
-    for fmt, rendered in pickers:
-        pick = rendered()
-        yield {where[fmt]: _file(pick, rows, where[fmt])
-               for (_, rows), where in zip(groups, paths, strict=True) if fmt in where}
-        del pick  # this format's pieces go before the next format's are rendered
+    for fmt, rendered in _PICKERS:
+        whole, listed = rendered(papers)  # the whole list's, and the topics' (without abstracts)
+        yield {where[fmt]: _file(whole if topic is None or listed is None else listed, rows, where[fmt])
+               for (topic, rows), where in zip(groups, paths, strict=True) if fmt in where}
+        del whole, listed  # this format's pieces go before the next format's are rendered

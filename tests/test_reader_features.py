@@ -87,6 +87,31 @@ def test_exports_parse_and_leave_hidden_papers_out(project: Path) -> None:
     assert again.report.diagnostics == [] and not again.stats.new
 
 
+def test_topic_exports_are_reference_lists_without_abstracts(project: Path) -> None:
+    (project / "sources/odd.csv").write_text(  # an abstract with a comma, quotes and a line break
+        'title,abstract,year\n"Rotated Object Detection, Revisited","Boxes, ""rotated""\nand more.",2024\n',
+        encoding="utf-8")
+    run(project)
+    exports = project / "content/exports"
+    whole = list(csv.DictReader(io.StringIO((exports / "papers.csv").read_text(encoding="utf-8"))))
+    topic = list(csv.DictReader(io.StringIO(
+        (exports / "topics/object-detection.csv").read_text(encoding="utf-8"))))
+    assert list(whole[0]) == [*list(topic[0]), "abstract"]
+    by_title = {row["title"]: row for row in whole}
+    assert by_title["Rotated Object Detection, Revisited"]["abstract"] == 'Boxes, "rotated" and more.'
+    for row in topic:  # the same row as the whole list's, less the abstract
+        assert {**row, "abstract": by_title[row["title"]]["abstract"]} == by_title[row["title"]]
+    assert by_title["SpinDet: Rotated Object Detection in Aerial Images"]["abstract"]
+    entries = {e.key: e for e in bibtexparser.parse_string(
+        (exports / "papers.bib").read_text(encoding="utf-8")).entries}
+    listed = bibtexparser.parse_string((exports / "topics/object-detection.bib").read_text(encoding="utf-8"))
+    assert len(listed.entries) == len(topic) == 2 and not listed.failed_blocks
+    for entry in listed.entries:  # the same key and fields as in the whole list's
+        fields = {f.key: f.value for f in entries[entry.key].fields}
+        assert "abstract" in fields and {f.key: f.value for f in entry.fields} == {
+            k: v for k, v in fields.items() if k != "abstract"}
+
+
 def test_exports_of_large_lists_are_compressed_and_read_back(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(project)
