@@ -78,18 +78,21 @@ def _entry(paper: PaperView) -> dict[str, Any]:
     }
 
 
-def _list_item(paper: PaperView, slugs: dict[str, str]) -> str:
-    """A paper's item in a topic list, rendered once however many topic pages list it.
+def _list_item(paper: PaperView, slugs: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A paper's item in a topic list, rendered once however many topic pages list it: the item up
+    to its topic links, and each topic link (a topic's page leaves its own out: see `_joined_item`).
 
     HTML, not Markdown: Python-Markdown took about 4 ms an item (inline links,
     attributes, line breaks), most of `mkdocs build` at 10,000 papers, and
     passes a block of HTML through as it is. Links name pages as Markdown does
     (`../papers/x.md`); the sitegen plugin turns them into the pages' URLs.
+    Data attributes at their defaults (no year, no code) are left out.
     """
     code = paper.code if paper.code and is_safe_url(paper.code) else None
     added = re.sub(r"[^0-9-]", "", paper.added or "")
-    line = (f'<li><strong><a href="../papers/{paper.slug}.md" data-added="{added}" '
-            f'data-year="{paper.year or ""}" data-code="{1 if code else 0}">'
+    year = f' data-year="{paper.year}"' if paper.year else ""
+    has_code = ' data-code="1"' if code else ""
+    line = (f'<li><strong><a href="../papers/{paper.slug}.md" data-added="{added}"{year}{has_code}>'
             f'{_html(paper.title)}</a></strong>')
     if paper.byline:
         line += f" · {_html(paper.byline)}"
@@ -97,11 +100,16 @@ def _list_item(paper: PaperView, slugs: dict[str, str]) -> str:
         line += f' · <a href="{html.escape(code, quote=True)}">code</a>'
     if paper.abstract:
         line += f"<br>\n  {_html(snippet(paper.abstract))}"
-    if paper.tags:
-        chips = " · ".join(f'<a href="{slugs[t]}.md">{_html(t)}</a>' if t in slugs else _html(t)
-                           for t in paper.tags)
-        line += f"<br>\n  <small>{chips}</small>"
-    return line + "</li>\n"
+    chips = tuple((t, f'<a href="{slugs[t]}.md">{_html(t)}</a>' if t in slugs else _html(t))
+                  for t in paper.tags)
+    return line, chips
+
+
+def _joined_item(item: tuple[str, tuple[tuple[str, str], ...]], here: str | None) -> str:
+    """A list item on the page of topic `here`: its topics but that one, which the page is about."""
+    line, chips = item
+    shown = " · ".join(chip for tag, chip in chips if tag != here)
+    return f"{line}<br>\n  <small>{shown}</small></li>\n" if shown else f"{line}</li>\n"
 
 
 def _html(text: str) -> str:
@@ -135,7 +143,8 @@ def listing_file(slug: str, number: int) -> str:
 
 
 def _listing(env: jinja2.Environment, stem: str, title: str, extra: dict[str, Any], *,
-             papers: list[PaperView], items: dict[str, str], **context: Any) -> dict[str, str]:
+             papers: list[PaperView], items: dict[str, tuple[str, tuple[tuple[str, str], ...]]],
+             here: str | None, **context: Any) -> dict[str, str]:
     """A topic's list of papers, PAGE_SIZE to a page so no page grows with the list."""
     count = max(1, -(-len(papers) // PAGE_SIZE))
     pages = {}
@@ -146,7 +155,8 @@ def _listing(env: jinja2.Environment, stem: str, title: str, extra: dict[str, An
         # Later pages repeat neither the introduction nor the pins.
         shown = context if number == 1 else {**context, "intro": "", "pinned": []}
         body = env.get_template("topic.md.j2").render(
-            items="".join(items[p.slug] for p in part), count=len(part), total=len(papers), pager=pager,
+            items="".join(_joined_item(items[p.slug], here) for p in part), count=len(part),
+            total=len(papers), pager=pager,
             first=(number - 1) * PAGE_SIZE + 1, **shown,
         )
         # Only the first page stands for the topic (tag chips link to it).
@@ -188,7 +198,7 @@ def render_site(
             name=escape_markdown(topic.name), description=escape_markdown(topic.description),
             intro=topic.intro,  # the curator's own Markdown, from topics.yml
             pinned=[_entry(by_slug[s]) for s in topic.pinned if s in by_slug],
-            papers=members[topic.name], items=items, slug=topic.slug,
+            papers=members[topic.name], items=items, here=topic.name, slug=topic.slug,
             exports={fmt: f"../{path}" for fmt, path in export_paths(topic, len(papers)).items()},
         ))
     if untagged:
@@ -197,7 +207,7 @@ def render_site(
             name="Papers without a topic",
             description="No topic of topics.yml matched these papers. Tag them in their front "
             "matter, or add match terms to topics.yml.", intro="", pinned=[], slug=None, exports={},
-            papers=untagged, items=items,
+            papers=untagged, items=items, here=None,
         ))
     # Tags that are not topics: the curator's own, few, listed with their papers.
     own: dict[str, list[PaperView]] = {}
