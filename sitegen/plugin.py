@@ -243,7 +243,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
 
 
 # Assets that MkDocs renders as templates (with the configuration) rather than copies.
-STATIC_TEMPLATES = ("assets/stylesheets/sitegen-icons.css",)
+STATIC_TEMPLATES = ("assets/stylesheets/sitegen-icons.css", "assets/javascripts/sitegen-palette.js")
 
 
 def add_layouts(theme: Any) -> None:

