@@ -26,7 +26,7 @@ RELEASED = {
     "assets/stylesheets/sitegen-icons.css": (1, "e9207ab519e4"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
     "main.html": (3, "6e6c56415f1b"),
-    "paper.html": (4, "1793c67fb065"),
+    "paper.html": (4, "ae774f266abe"),
     "partials/javascripts/base.html": (1, "37a83feb22f7"),
     "partials/javascripts/content.html": (1, "d6ba9e272564"),
     "partials/sitegen-logo.html": (1, "c9063414ef6a"),

@@ -132,7 +132,8 @@ def test_hostile_titles_and_abstracts_never_become_live_html(project: Path) -> N
     evil = (project / "site/papers/segmentation-svg-onload-alert-6-by-json/index.html").read_text()
     assert "&lt;img src=x onerror=alert(8)>" in evil
     assert "&lt;script>alert(10)&lt;/script>" in evil
-    assert "href=https://doi.org/10.1234/%22%3E%3Cscript%3Ealert%2811%29%3C/script%3E>DOI" in evil
+    doi = "https://doi.org/10.1234/%22%3E%3Cscript%3Ealert%2811%29%3C/script%3E"
+    assert f"href={doi} rel=nofollow>DOI" in evil
 
 
 def test_seed_site_builds_with_zensical_when_installed(seed_project: Path) -> None:
