@@ -25,7 +25,7 @@ RELEASED = {
     "assets/javascripts/sitegen.js": (2, "a084c1643b3d"),
     "assets/stylesheets/sitegen-icons.css": (1, "e9207ab519e4"),
     "assets/stylesheets/sitegen.css": (1, "b75e90fe59ff"),
-    "main.html": (3, "6e6c56415f1b"),
+    "main.html": (3, "6086b893db4f"),
     "paper.html": (4, "ae774f266abe"),
     "partials/javascripts/base.html": (1, "37a83feb22f7"),
     "partials/javascripts/content.html": (1, "d6ba9e272564"),
