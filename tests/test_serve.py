@@ -9,7 +9,8 @@ import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
-from sitegen.serve import Plan, Project, Rebuilder, Site, changed, output_of, plan, snapshot
+from sitegen.livebuild import LiveSite
+from sitegen.serve import Plan, Project, Rebuilder, Site, changed, plan, snapshot
 
 PAPER = "papers/spindet-rotated-object-detection-in-aerial-images"
 OTHER = "papers/sparse-autoencoders-find-monosemantic-features-in-language-models"
@@ -22,19 +23,11 @@ def test_changes_are_classified_by_what_they_need(tmp_path: Path) -> None:
     (content / "papers").mkdir(parents=True)
     page, topic = content / "papers/a.md", content / "topics/new.md"
     page.write_text("x", encoding="utf-8")
-    before = {str(page): (1, 1)}
-    assert plan({str(page)}, before, project) == Plan(background_sitegen=True)
-    assert plan({str(topic)}, before, project) == Plan(nav=True, removed=["topics/new.md"])
-    assert plan({str(sources / "new.jsonl")}, before, project) == Plan(sitegen=True)
-    assert plan({str(tmp_path / "overrides/paper.html"), str(page)}, before, project) == Plan(
+    assert plan({str(page)}, project) == Plan(background_sitegen=True)
+    assert plan({str(topic), str(content / "exports/papers.csv")}, project) == Plan()
+    assert plan({str(sources / "new.jsonl")}, project) == Plan(sitegen=True)
+    assert plan({str(tmp_path / "overrides/paper.html"), str(page)}, project) == Plan(
         full=True, background_sitegen=True)
-
-
-def test_outputs_follow_mkdocs_directory_urls(tmp_path: Path) -> None:
-    assert output_of("index.md", tmp_path) == tmp_path / "index.html"
-    assert output_of("topics/index.md", tmp_path) == tmp_path / "topics/index.html"
-    assert output_of("papers/a.md", tmp_path) == tmp_path / "papers/a/index.html"
-    assert output_of("exports/papers.csv", tmp_path) == tmp_path / "exports/papers.csv"
 
 
 def test_snapshots_see_edits_and_leave_hidden_files_out(tmp_path: Path) -> None:
@@ -59,7 +52,7 @@ def served(project: Path, tmp_path: Path) -> tuple[Rebuilder, Path]:
     config = load_config(project)
     build(config)
     site = Site(project / "mkdocs.yml", tmp_path / "site", "http://127.0.0.1:8000/")
-    site.build(dirty=False)
+    site.build(index_now=True)
     watched = Project(config.content, (*config.sources, config.topics, project / "pyproject.toml"),
                       (project / "mkdocs.yml", project / "overrides"))
     return Rebuilder(watched, site, lambda: build(load_config(project)) and None), tmp_path / "site"
@@ -112,3 +105,47 @@ def test_a_removed_page_leaves_the_site(served: tuple[Rebuilder, Path], project:
     rebuild.background.join(timeout=120)  # sitegen re-creates the page hidden: it stays off the site
     rebuild()
     assert not (site / OTHER / "index.html").exists()
+
+
+def _differences(site: Path, reference: Path) -> list[str]:
+    """Files that differ between two built sites (either side missing included)."""
+    def files(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    ours, theirs = files(site), files(reference)
+    return sorted(name for name in ours.keys() | theirs.keys() if ours.get(name) != theirs.get(name))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
+        served: tuple[Rebuilder, Path], project: Path, tmp_path: Path) -> None:
+    rebuild, site = served
+    content = project / "content"
+    paper, other = content / f"{PAPER}.md", content / f"{OTHER}.md"
+    birds = "topics:\n  - name: Birds\n    description: Birds.\n    terms: [penguin*]\n"
+    changes = {
+        "a note in a paper page": lambda: _edit(paper, "## Notes\n", "## Notes\n\nRead it.\n"),
+        "a paper's title": lambda: _edit(other, "title: Sparse Autoencoders", "title: Sparse Coders"),
+        "a topic's description": lambda: _edit(project / "topics.yml", "Moving pictures.", "Films."),
+        "a new dump": lambda: (project / "sources/more.jsonl").write_text(
+            '{"title": "Tracking Penguins in Video", "abstract": "Penguins tracked in video."}\n',
+            encoding="utf-8"),
+        "a new topic": lambda: _edit(project / "topics.yml", "topics:\n", birds),
+        "a hidden paper": lambda: _edit(other, "title:", "hidden: true\ntitle:"),
+        "a deleted paper": lambda: paper.unlink(),
+    }
+    for n, (change, make) in enumerate(changes.items()):
+        make()
+        rebuild()
+        if rebuild.background is not None:  # sitegen's build after a saved page, then its pages
+            rebuild.background.join(timeout=120)
+            rebuild.background = None
+            rebuild()
+        reference = LiveSite(project / "mkdocs.yml", tmp_path / f"reference-{n}", "http://127.0.0.1:8000/")
+        reference.whole()
+        reference.close()
+        assert _differences(site, tmp_path / f"reference-{n}") == [], change
