@@ -5,8 +5,9 @@ Builds a synthetic list of SIZE records (as benchmarks/scale.py does), starts
 moment a file is written to the moment the reloaded page shows the change:
 a saved paper page (a line added to its notes), an edited topics.yml (a
 topic's description) and a new dump in sources/ (50 papers; timed to its
-first paper's page being served). After each change it searches with the
-site's search box and times the first results.
+first paper's page being served), three times each, and prints the
+medians. After each kind of change it searches with the site's search box
+and times the first results.
 
 Run from the repository root (Chromium: /usr/bin/chromium):
     python benchmarks/serve.py [SIZE] [--keep DIR]
@@ -19,6 +20,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -102,38 +104,54 @@ def main() -> None:
                 tab = browser.new_page()
                 tab.goto(f"{url}papers/{paper.stem}/")
                 print(f"  search before any change: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
+                saves, edits, dumps = [], [], []
                 for n in range(3):
                     mark = f"Saved note {n} {random.randrange(10**9)}"
                     text = paper.read_text(encoding="utf-8")
                     paper.write_text(text.replace("## Notes\n", f"## Notes\n\n{mark}\n", 1), encoding="utf-8")
-                    print(f"  saved paper page -> reloaded: {until_text(tab, mark):.2f} s")
+                    saves.append(until_text(tab, mark))
+                    print(f"  saved paper page -> reloaded: {saves[-1]:.2f} s")
                     time.sleep(2)
                 print(f"  search after the saves: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
                 time.sleep(15)  # sitegen's build in the background, then its pages
                 tab.goto(f"{url}topics/object-detection/")
                 topics = root / "topics.yml"
-                mark = f"Finding objects {random.randrange(10**9)}"
-                text = topics.read_text(encoding="utf-8")
                 old = "description: Finding and localising"
-                topics.write_text(text.replace(old, f"description: {mark}. Finding and localising", 1),
-                                  encoding="utf-8")
-                print(f"  edited topics.yml -> topic page reloaded: {until_text(tab, mark):.2f} s")
-                time.sleep(5)
-                new = make_papers(50, random.Random(7))
-                for record in new:
-                    record["title"] = f"Fresh {record['title']}"
-                write(new, "jsonl", root / "sources/zz-serve.jsonl")
-                saved = time.perf_counter()
-                home = f"{url}papers/"
-                target = slugify(str(new[0]["title"]))
-                while time.perf_counter() - saved < 600:
-                    try:
-                        with urllib.request.urlopen(f"{home}{target}/", timeout=5):
-                            break
-                    except OSError:
-                        time.sleep(0.1)
-                print(f"  new dump -> its first paper page served: {time.perf_counter() - saved:.2f} s")
-                print(f"  search after the new dump: {search(tab, 'Fresh')*1000:.0f} ms")
+                for _ in range(3):
+                    mark = f"Finding objects {random.randrange(10**9)}"
+                    text = topics.read_text(encoding="utf-8")
+                    topics.write_text(text.replace(old, f"description: {mark}. Finding and localising", 1),
+                                      encoding="utf-8")
+                    old = f"description: {mark}. Finding and localising"
+                    edits.append(until_text(tab, mark))
+                    print(f"  edited topics.yml -> topic page reloaded: {edits[-1]:.2f} s")
+                    time.sleep(5)
+                print(f"  search after the edits: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
+                for _ in range(3):
+                    run = random.randrange(10**6)
+                    new = make_papers(50, random.Random(run))
+                    for record in new:
+                        record["title"] = f"Fresh{run} {record['title']}"
+                    write(new, "jsonl", root / f"sources/zz-serve-{run}.jsonl")
+                    saved = time.perf_counter()
+                    target = f"{url}papers/{slugify(str(new[0]['title']))}/"
+                    while time.perf_counter() - saved < 600:
+                        try:
+                            with urllib.request.urlopen(target, timeout=5):
+                                break
+                        except OSError:
+                            time.sleep(0.05)
+                    dumps.append(time.perf_counter() - saved)
+                    print(f"  new dump -> its first paper page served: {dumps[-1]:.2f} s")
+                    time.sleep(5)
+                print(f"  search after the new dumps: {search(tab, paper.stem.split('-')[0])*1000:.0f} ms")
+                time.sleep(30)  # Pagefind's background run
+                try:
+                    print(f"  search for a new dump's paper: {search(tab, f'Fresh{run}')*1000:.0f} ms")
+                except Exception as exc:  # not indexed yet
+                    print(f"  search for a new dump's paper: no result ({type(exc).__name__})")
+                print(f"medians: saved page {statistics.median(saves):.2f} s, topics.yml "
+                      f"{statistics.median(edits):.2f} s, new dump {statistics.median(dumps):.2f} s")
                 browser.close()
         finally:
             server.terminate()

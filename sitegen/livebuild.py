@@ -84,7 +84,7 @@ class _Keep(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 class Pass:
     """What one pass did."""
 
-    rendered: list[str]  # src URIs of the pages rendered
+    rendered: list[str]  # src URIs of the pages rendered (Pagefind, if used, is the caller's to run)
     whole: bool = False  # MkDocs' whole build ran
 
 
@@ -98,8 +98,8 @@ def _nav_top(nav: Any) -> list[tuple[str, str]]:
     return top
 
 
-def _nav_pages(files: Any) -> list[str]:
-    return [f.src_uri for f in files.documentation_pages(inclusion=_SERVE) if f.inclusion.is_in_nav()]
+def _nav_pages(shown: Any) -> list[str]:
+    return [f.src_uri for f in shown if f.inclusion.is_in_nav()]
 
 
 class LiveSite:
@@ -109,6 +109,7 @@ class LiveSite:
         self.config_file, self.site_dir, self.serve_url = config_file, site_dir, serve_url
         self.config: Any = None
         self._keep = _Keep()
+        self._nav_pages: list[str] = []  # the pages in the navigation
 
     @property
     def plugin(self) -> SitegenPlugin | None:
@@ -129,6 +130,9 @@ class LiveSite:
             plugin.index_later = not index_now  # Pagefind runs in the background then
         config.plugins.on_startup(command="serve", dirty=False)
         mkdocs_build(config, serve_url=self.serve_url, dirty=False)
+        self._nav_pages = _nav_pages(self._keep.files.documentation_pages(inclusion=_SERVE))
+        if plugin is not None:
+            plugin.index_later = True  # the passes after it leave Pagefind to the caller (see `Pass`)
 
     def close(self) -> None:
         """The plugins' end of the session."""
@@ -148,7 +152,7 @@ class LiveSite:
             or (uri.startswith(_PAPERS) and uri.endswith(".md")
                 and self._off_site(file) != _off_site_keys(str(docs / uri)))
             for uri in changed)
-        nav_before, top_before = _nav_pages(old), _nav_top(keep.nav)
+        nav_before, top_before = self._nav_pages, _nav_top(keep.nav)
         topics_before = dict(plugin.topic_urls) if plugin is not None else {}
         related_before = plugin.related if plugin is not None else {}
         files = self._relist(old) if relist else old
@@ -159,13 +163,14 @@ class LiveSite:
             changed |= {f.src_uri for f in files if old.get_file_from_path(f.src_uri) is None}
         elif plugin is not None:
             plugin.related = _load_related(docs / RELATED)
-        nav_changed = _nav_pages(files) != nav_before
+        shown = files.documentation_pages(inclusion=_SERVE)
+        self._nav_pages = _nav_pages(shown) if relist else nav_before
+        nav_changed = self._nav_pages != nav_before
         if nav_changed:
             keep.nav = config.plugins.on_nav(get_navigation(files, config), config=config, files=files)
             if _nav_top(keep.nav) != top_before:
                 return self._whole()
 
-        shown = files.documentation_pages(inclusion=_SERVE)
         pages = [f.page for f in shown if f.src_uri in changed and f.page is not None]
         if plugin is not None:  # paper pages whose related papers changed
             slugs = {slug for slug in plugin.related.keys() | related_before.keys()
@@ -190,7 +195,7 @@ class LiveSite:
             # A topic page added, gone or now for another topic: the topic chips of its papers change.
             plugin.topic_urls = topics = self._topic_urls(shown, topics_before)
             moved = {t for t in topics.keys() | topics_before.keys() if topics.get(t) != topics_before.get(t)}
-            extra = [f.page for f in shown if f.page is not None and f.page not in pages
+            extra = [f.page for f in shown if moved and f.page is not None and f.page not in pages
                      and moved.intersection(_tags(f.page.meta))]
             for page in extra:
                 _populate_page(page, config, files)

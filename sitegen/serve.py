@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,65 @@ def snapshot(roots: Iterable[Path]) -> Snapshot:
 def changed(before: Snapshot, after: Snapshot) -> set[str]:
     """Paths added, removed or modified between two snapshots."""
     return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+class Snapshots:
+    """Changes found by comparing snapshots of the roots: each call, what changed since the last."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = list(roots)
+        self.last = snapshot(self.roots)
+
+    def __call__(self) -> set[str]:
+        now = snapshot(self.roots)
+        found, self.last = changed(self.last, now), now
+        return found
+
+
+class Recorder(watchdog.events.FileSystemEventHandler):
+    """Changes told by file-system events: each call, the files touched since the last.
+
+    Hidden files and folders (sitegen's state, temporary files) are left out,
+    as snapshots leave them out. A single file (topics.yml) is watched
+    through its folder: editors that save by renaming a new file over the
+    old one would otherwise leave a watch on a file that is gone.
+    """
+
+    def __init__(self, roots: Iterable[Path], wake: Callable[[], None] = lambda: None) -> None:
+        self.folders = [root for root in roots if root.is_dir()]
+        self.files = {str(root) for root in roots if not root.is_dir()}
+        self.wake = wake
+        self._found: set[str] = set()
+        self._lock = threading.Lock()
+
+    def watches(self) -> list[tuple[str, bool]]:
+        """(folder, recursive) to schedule this handler on."""
+        parents = {str(Path(f).parent) for f in self.files if Path(f).parent.is_dir()}
+        return [(str(f), True) for f in self.folders] + [(p, False) for p in sorted(parents)]
+
+    def on_any_event(self, event: watchdog.events.FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
+        wanted = {path for path in paths if path and self._wanted(path)}
+        if wanted:
+            with self._lock:
+                self._found |= wanted
+            self.wake()
+
+    def _wanted(self, path: str) -> bool:
+        if path in self.files:
+            return True
+        for folder in self.folders:
+            rel = os.path.relpath(path, folder)
+            if not rel.startswith(".." + os.sep) and rel != "..":
+                return not any(part.startswith(".") for part in Path(rel).parts)
+        return False
+
+    def __call__(self) -> set[str]:
+        with self._lock:
+            found, self._found = self._found, set()
+        return found
 
 
 @dataclass
@@ -205,6 +265,25 @@ class Server(LiveReloadServer):
         super().__init__(*args, **kwargs)
         self.observer = _observer(probe)  # the folder tried (what is watched most)
 
+    def watch_project(self, recorder: Recorder) -> None:
+        """Watch what the recorder follows; its changes, and only those, start a pass.
+
+        MkDocs' `watch` starts a pass on any event of a watched folder (also
+        sitegen's state and temporary files) and cannot watch a single file
+        through its folder. This registers the folders as it does (the
+        served pages get the reload script when any is watched) and wakes
+        its build loop the way its own handler does (MkDocs 1.6).
+        """
+        def wake() -> None:
+            with self._rebuild_cond:
+                self._want_rebuild = True
+                self._rebuild_cond.notify_all()
+
+        recorder.wake = wake
+        for folder, recursive in recorder.watches():
+            self._watched_paths[folder] = 1
+            self.observer.schedule(recorder, folder, recursive=recursive)
+
     def keep_pages(self) -> None:
         """After this pass, do not reload the browsers: nothing they show changed.
 
@@ -220,17 +299,17 @@ class Rebuilder:
     """The livereload server's builder: from the files changed since the last pass, the work they need."""
 
     def __init__(self, project: Project, site: Site, sitegen: Callable[[], None],
-                 background: Callable[[], None] | None = None) -> None:
+                 background: Callable[[], None] | None = None,
+                 changes: Callable[[], set[str]] | None = None) -> None:
         self.project, self.site, self.sitegen = project, site, sitegen
         self.sitegen_later = background or sitegen  # the same build, at a lower priority
-        self.last = snapshot(project.roots())
+        self.changes = changes or Snapshots(project.roots())  # changed files since the last call
         self._background = threading.Lock()
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
         self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
 
     def __call__(self) -> None:
-        now = snapshot(self.project.roots())
-        paths = changed(self.last, now)
+        paths = self.changes()
         if not paths:  # only sitegen's own state or temporary files: nothing to show
             self.unchanged()
             return
@@ -238,9 +317,7 @@ class Rebuilder:
         start = time.perf_counter()
         if work.sitegen:
             self.sitegen()
-            now = snapshot(self.project.roots())
-            paths |= changed(self.last, now)
-        self.last = now
+            paths |= self.changes()
         if work.full:
             seconds = self.site.build()
             log.info(f"sitegen serve: {len(paths)} changed files, site rebuilt in {seconds:.2f} s")
@@ -290,14 +367,15 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
                           theme)
+        recorder = Recorder(project.roots())
         rebuild = Rebuilder(project, site, sitegen_subprocess(config),
-                            sitegen_subprocess(config, background=True))
+                            sitegen_subprocess(config, background=True), recorder)
         server = Server(builder=rebuild, host=host, port=port, root=str(site_dir), probe=config.content)
         rebuild.unchanged = server.keep_pages
         server.error_handler = lambda code: _error_page(site_dir, code)
-        for root in project.roots():
-            if root.exists():
-                server.watch(str(root))
+        server.watch_project(recorder)
+        # Stopped by a signal (a terminal closed, a process manager), the site folder is removed too.
+        signal.signal(signal.SIGTERM, lambda *_: _interrupt())
         try:
             server.serve()  # type: ignore[no-untyped-call]
         except KeyboardInterrupt:
@@ -306,6 +384,10 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
             server.shutdown()
     finally:
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:

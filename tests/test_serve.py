@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.livebuild import LiveSite
-from sitegen.serve import Plan, Project, Rebuilder, Site, changed, plan, snapshot
+from sitegen.serve import Plan, Project, Rebuilder, Recorder, Site, changed, plan, snapshot
 
 PAPER = "papers/spindet-rotated-object-detection-in-aerial-images"
 OTHER = "papers/sparse-autoencoders-find-monosemantic-features-in-language-models"
@@ -149,3 +150,36 @@ def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
         reference.whole()
         reference.close()
         assert _differences(site, tmp_path / f"reference-{n}") == [], change
+
+
+def test_file_events_name_the_changed_files_and_leave_hidden_ones_out(tmp_path: Path) -> None:
+    from sitegen.serve import _observer
+
+    content, topics = tmp_path / "content", tmp_path / "topics.yml"
+    (content / "papers").mkdir(parents=True)
+    topics.write_text("topics: []\n", encoding="utf-8")
+    woken = []
+    recorder = Recorder([content, topics], wake=lambda: woken.append(1))
+    assert recorder.watches() == [(str(content), True), (str(tmp_path), False)]
+    observer = _observer(content)
+    for folder, recursive in recorder.watches():
+        observer.schedule(recorder, folder, recursive=recursive)
+    observer.start()
+    try:
+        (content / ".sitegen").mkdir()
+        (content / ".sitegen/state.json").write_text("{}", encoding="utf-8")
+        (content / "papers/.a.md.1.tmp").write_text("x", encoding="utf-8")
+        (tmp_path / "serve.log").write_text("x", encoding="utf-8")  # next to topics.yml, not watched
+        (content / "papers/a.md").write_text("x", encoding="utf-8")
+        topics.write_text("topics: [] # edited\n", encoding="utf-8")
+        found: set[str] = set()
+        for _ in range(100):
+            found |= recorder()
+            if len(found) >= 2:
+                break
+            time.sleep(0.05)
+    finally:
+        observer.stop()
+        observer.join()
+    assert found == {str(content / "papers/a.md"), str(topics)}
+    assert woken
