@@ -8,8 +8,11 @@ papers). Here each change is classified first:
   passes), so a paper page shows at once; sitegen's build then runs in the
   background for what depends on the page (topic lists, feeds, exports),
   and the pages it rewrites are rendered in turn;
-- ``topics.yml``, ``pyproject.toml`` or a file under the sources: sitegen's
-  build, then the pages it wrote;
+- ``topics.yml`` alone: the generated pages (home, topics, tags) rendered
+  again from the paper pages as they are (see `preview`) and shown, then
+  sitegen's build in the background for the rest (feeds, exports);
+- ``pyproject.toml`` or a file under the sources: sitegen's build, then the
+  pages it wrote;
 - ``mkdocs.yml`` or the theme overrides: MkDocs' whole build.
 
 Changes are seen through the system's file events (inotify), not by
@@ -44,6 +47,7 @@ from mkdocs.livereload import LiveReloadServer
 from .config import Config
 from .livebuild import LiveSite, Pass
 from .plugin import lower_priority, run_pagefind
+from .preview import Preview
 
 log = logging.getLogger("mkdocs.sitegen")  # shown with MkDocs' own messages
 
@@ -98,6 +102,11 @@ class Snapshots:
         return found
 
 
+_CHANGING = {watchdog.events.EVENT_TYPE_CREATED, watchdog.events.EVENT_TYPE_MODIFIED,
+             watchdog.events.EVENT_TYPE_DELETED, watchdog.events.EVENT_TYPE_MOVED,
+             watchdog.events.EVENT_TYPE_CLOSED, watchdog.events.EVENT_TYPE_ATTRIB}
+
+
 class Recorder(watchdog.events.FileSystemEventHandler):
     """Changes told by file-system events: each call, the files touched since the last.
 
@@ -120,7 +129,8 @@ class Recorder(watchdog.events.FileSystemEventHandler):
         return [(str(f), True) for f in self.folders] + [(p, False) for p in sorted(parents)]
 
     def on_any_event(self, event: watchdog.events.FileSystemEvent) -> None:
-        if event.is_directory:
+        # Files opened and closed unwritten are read, not changed (sitegen's build reads every page).
+        if event.is_directory or event.event_type not in _CHANGING:
             return
         paths = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")]
         wanted = {path for path in paths if path and self._wanted(path)}
@@ -151,6 +161,7 @@ class Plan:
     sitegen: bool = False  # sitegen's build first (sources or taxonomy changed)
     background_sitegen: bool = False  # sitegen's build after the pages are shown (a page was saved)
     full: bool = False  # MkDocs' whole build (configuration or theme changed)
+    taxonomy_only: bool = False  # of sitegen's inputs, only topics.yml changed: a preview can come first
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,7 @@ class Project:
     content: Path
     inputs: tuple[Path, ...]  # what sitegen's build reads besides content/
     theme: tuple[Path, ...]  # mkdocs.yml and the theme's custom folder
+    taxonomy: Path | None = None  # topics.yml (one of the inputs)
 
     def roots(self) -> list[Path]:
         """Everything watched."""
@@ -170,6 +182,7 @@ def plan(paths: set[str], project: Project) -> Plan:
     """Classify changed paths into the work they need."""
     result = Plan()
     content = str(project.content) + os.sep
+    taxonomy: list[bool] = []  # for each changed input of sitegen's: is it topics.yml?
     for path in sorted(paths):
         if path.startswith(content):
             rel = path[len(content):].replace(os.sep, "/")
@@ -179,6 +192,8 @@ def plan(paths: set[str], project: Project) -> Plan:
             result.full = True
         else:
             result.sitegen = True
+            taxonomy.append(project.taxonomy is not None and path == str(project.taxonomy))
+    result.taxonomy_only = bool(taxonomy) and all(taxonomy)
     if result.sitegen:
         result.background_sitegen = False  # it runs first anyway
     return result
@@ -300,11 +315,14 @@ class Rebuilder:
 
     def __init__(self, project: Project, site: Site, sitegen: Callable[[], None],
                  background: Callable[[], None] | None = None,
-                 changes: Callable[[], set[str]] | None = None) -> None:
+                 changes: Callable[[], set[str]] | None = None,
+                 preview: Callable[[], list[str] | None] | None = None) -> None:
         self.project, self.site, self.sitegen = project, site, sitegen
+        self.preview = preview  # pages for a new taxonomy before sitegen's build (None: it cannot)
         self.sitegen_later = background or sitegen  # the same build, at a lower priority
         self.changes = changes or Snapshots(project.roots())  # changed files since the last call
         self._background = threading.Lock()
+        self._again = threading.Event()
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
         self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
 
@@ -315,7 +333,10 @@ class Rebuilder:
             return
         work = plan(paths, self.project)
         start = time.perf_counter()
-        if work.sitegen:
+        if work.sitegen and work.taxonomy_only and self.preview is not None and self.preview() is not None:
+            paths |= self.changes()  # what the browser shows first; sitegen's build follows in the background
+            work.background_sitegen = True
+        elif work.sitegen:
             self.sitegen()
             paths |= self.changes()
         if work.full:
@@ -335,9 +356,13 @@ class Rebuilder:
 
     def _sitegen_in_background(self) -> None:
         # Its writes to content/ wake the server again, which renders the pages it rewrote.
-        if self._background.acquire(blocking=False):
+        # A change while one runs is built by one more run after it (it may have read the files before).
+        self._again.set()
+        while self._again.is_set() and self._background.acquire(blocking=False):
             try:
-                self.sitegen_later()
+                while self._again.is_set():
+                    self._again.clear()
+                    self.sitegen_later()
             finally:
                 self._background.release()
 
@@ -366,10 +391,12 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         seconds = site.build(index_now=True)
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
-                          theme)
+                          theme, config.topics)
+        preview = Preview(config)
+        preview.pages()  # read once now: a change of topics.yml then reads only the pages changed since
         recorder = Recorder(project.roots())
         rebuild = Rebuilder(project, site, sitegen_subprocess(config),
-                            sitegen_subprocess(config, background=True), recorder)
+                            sitegen_subprocess(config, background=True), recorder, preview.write)
         server = Server(builder=rebuild, host=host, port=port, root=str(site_dir), probe=config.content)
         rebuild.unchanged = server.keep_pages
         server.error_handler = lambda code: _error_page(site_dir, code)

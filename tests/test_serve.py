@@ -11,6 +11,7 @@ import pytest
 from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.livebuild import LiveSite
+from sitegen.preview import Preview
 from sitegen.serve import Plan, Project, Rebuilder, Recorder, Site, changed, plan, snapshot
 
 PAPER = "papers/spindet-rotated-object-detection-in-aerial-images"
@@ -55,8 +56,9 @@ def served(project: Path, tmp_path: Path) -> tuple[Rebuilder, Path]:
     site = Site(project / "mkdocs.yml", tmp_path / "site", "http://127.0.0.1:8000/")
     site.build(index_now=True)
     watched = Project(config.content, (*config.sources, config.topics, project / "pyproject.toml"),
-                      (project / "mkdocs.yml", project / "overrides"))
-    return Rebuilder(watched, site, lambda: build(load_config(project)) and None), tmp_path / "site"
+                      (project / "mkdocs.yml", project / "overrides"), config.topics)
+    return Rebuilder(watched, site, lambda: build(load_config(project)) and None,
+                     preview=Preview(config).write), tmp_path / "site"
 
 
 def test_a_saved_page_is_rendered_alone_and_sitegen_follows(served: tuple[Rebuilder, Path],
@@ -93,6 +95,23 @@ def test_a_new_dump_and_a_new_topic_reach_the_site(served: tuple[Rebuilder, Path
     assert "href=../penguins/>" in (site / "topics/video/index.html").read_text(encoding="utf-8")
     assert _mtimes(site)[f"{OTHER}/index.html"] == before[f"{OTHER}/index.html"]
     assert not rebuild.background  # sitegen's build ran first, not after
+
+
+def test_an_edited_taxonomy_shows_before_sitegen_builds(served: tuple[Rebuilder, Path],
+                                                        project: Path) -> None:
+    rebuild, site = served
+    topics = project / "topics.yml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("Moving pictures.", "Films and clips."),
+                      encoding="utf-8")
+    feed = project / "content/feeds/video.xml"
+    before = feed.stat().st_mtime_ns
+    rebuild()
+    # The topic page shows it at once; the feed (sitegen's build, in the background) follows.
+    assert "Films and clips." in (site / "topics/video/index.html").read_text(encoding="utf-8")
+    assert rebuild.background is not None
+    rebuild.background.join(timeout=120)
+    assert feed.stat().st_mtime_ns != before
+    assert "Films and clips." in feed.read_text(encoding="utf-8")
 
 
 def test_a_removed_page_leaves_the_site(served: tuple[Rebuilder, Path], project: Path) -> None:
@@ -158,6 +177,7 @@ def test_file_events_name_the_changed_files_and_leave_hidden_ones_out(tmp_path: 
     content, topics = tmp_path / "content", tmp_path / "topics.yml"
     (content / "papers").mkdir(parents=True)
     topics.write_text("topics: []\n", encoding="utf-8")
+    (content / "papers/read.md").write_text("x", encoding="utf-8")
     woken = []
     recorder = Recorder([content, topics], wake=lambda: woken.append(1))
     assert recorder.watches() == [(str(content), True), (str(tmp_path), False)]
@@ -166,6 +186,7 @@ def test_file_events_name_the_changed_files_and_leave_hidden_ones_out(tmp_path: 
         observer.schedule(recorder, folder, recursive=recursive)
     observer.start()
     try:
+        (content / "papers/read.md").read_text(encoding="utf-8")  # read, not changed
         (content / ".sitegen").mkdir()
         (content / ".sitegen/state.json").write_text("{}", encoding="utf-8")
         (content / "papers/.a.md.1.tmp").write_text("x", encoding="utf-8")

@@ -1,0 +1,99 @@
+"""Generated pages rendered again from the paper pages on disk, for `sitegen serve` and topics.yml.
+
+When only the taxonomy changed since the last build, a build reads and
+deduplicates every source again (20 s at 10,000 records on a loaded
+machine) to find no new paper: existing pages keep their tags (the
+curator's), so what changes is what the generated pages show. `Preview`
+keeps the paper pages read (again only when a file changed) and renders the
+home, topic, tags and untagged pages from them with the new taxonomy, as
+the build's site stage does, and writes those that differ. The build runs
+right after, in the background, for the rest (feeds, exports, its state)
+and corrects anything the preview could not know.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .build import PAPERS, _view
+from .config import Config
+from .models import display_path
+from .pages import Page, parse_page
+from .reconcile import read_overrides
+from .render import environment
+from .site import PaperView, SiteInfo, render_site
+from .state import load_state
+from .tag import load_topics
+from .write import write_pages
+
+Stat = tuple[int, int]
+
+
+class Preview:
+    """The generated pages of a project, from its paper pages as they are now."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._pages: dict[str, tuple[Stat, Page | None, PaperView | None]] = {}
+        self._env = environment()
+
+    def pages(self) -> list[Page]:
+        """The paper pages that parse, read again only where the file changed since last time."""
+        folder = self.config.content / PAPERS
+        found: dict[str, tuple[Stat, Page | None, PaperView | None]] = {}
+        try:
+            entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md")), key=lambda e: e.name)
+        except OSError:
+            entries = []
+        for entry in entries:
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            key = (stat.st_mtime_ns, stat.st_size)
+            known = self._pages.get(entry.path)
+            if known is None or known[0] != key:
+                path = Path(entry.path)
+                try:
+                    page = parse_page(path, path.read_text(encoding="utf-8"),
+                                      display_path(path, self.config.root))[0]
+                except (OSError, UnicodeDecodeError):
+                    page = None
+                known = (key, page, _view(page.slug, page.meta, page.abstract) if page is not None else None)
+            found[entry.path] = known
+        self._pages = found
+        return [page for _, page, _ in found.values() if page is not None]
+
+    def views(self) -> list[PaperView]:
+        """What the generated pages show of each paper on the site, in the build's order."""
+        alias = read_overrides(self.pages(), [], self.config.root).alias
+        shown = sorted(((page, view) for _, page, view in self._pages.values()
+                        if page is not None and view is not None), key=lambda pv: pv[0].slug)
+        return [view for page, view in shown
+                if page.meta.get("hidden") is not True and page.slug not in alias]
+
+    def write(self) -> list[str] | None:
+        """Write the generated pages that the taxonomy now makes different: the files written, or
+        None when a preview cannot tell, and the build must run first.
+
+        It cannot without a previous build (its figures are shown on the home
+        page), when topics.yml has errors (the build reports them), or when a
+        topic is added, renamed or removed (the build writes its feed and
+        exports, which its page links to, and removes what is gone).
+        """
+        config = self.config
+        figures = load_state(config.content).get("figures")
+        if not isinstance(figures, dict):
+            return None
+        topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
+        records, files = figures.get("records"), figures.get("files")
+        if (any(p.level == "error" for p in problems) or len(topics) != figures.get("topics")
+                or not isinstance(records, int) or not isinstance(files, int)):
+            return None
+        info = SiteInfo(config.title, config.description, records, files)
+        pages = render_site(self._env, self.views(), topics, info)
+        if any(not (config.content / rel).is_file() for rel in pages):
+            return None
+        stats = write_pages(config.content, pages)
+        return stats.new + stats.updated
