@@ -14,8 +14,9 @@ through MkDocs' own page pipeline, for the pages it touches:
 - a change to the navigation (a page added or removed in it, a title of one
   of its pages changed) renders every page that shows it;
 - other files (exports, feeds) are copied;
-- related papers that changed (sitegen's `.sitegen/related.json`) render the
-  paper pages that show them.
+- related papers that changed (sitegen's `.sitegen/related.json`) make the
+  paper pages that show them `pending`, for the caller to render after the
+  pages the change was about.
 
 - a topic page added, removed or now for another topic renders the pages
   tagged with that topic (their topic chips link to it).
@@ -110,6 +111,8 @@ class LiveSite:
         self.config: Any = None
         self._keep = _Keep()
         self._nav_pages: list[str] = []  # the pages in the navigation
+        # Pages to render again that no change named: passes render them when asked (`update(batch)`).
+        self.pending: set[str] = set()
 
     @property
     def plugin(self) -> SitegenPlugin | None:
@@ -130,6 +133,7 @@ class LiveSite:
             plugin.index_later = not index_now  # Pagefind runs in the background then
         config.plugins.on_startup(command="serve", dirty=False)
         mkdocs_build(config, serve_url=self.serve_url, dirty=False)
+        self.pending = set()
         self._nav_pages = _nav_pages(self._keep.files.documentation_pages(inclusion=_SERVE))
         if plugin is not None:
             plugin.index_later = True  # the passes after it leave Pagefind to the caller (see `Pass`)
@@ -172,11 +176,14 @@ class LiveSite:
                 return self._whole()
 
         pages = [f.page for f in shown if f.src_uri in changed and f.page is not None]
-        if plugin is not None:  # paper pages whose related papers changed
+        if plugin is not None and plugin.related is not related_before:
+            # Paper pages whose related papers changed: after what the change is about (a new dump
+            # changes the related papers of a thousand pages at 10,000), see `pending`.
             slugs = {slug for slug in plugin.related.keys() | related_before.keys()
                      if plugin.related.get(slug) != related_before.get(slug)}
-            pages += [f.page for f in shown if f.src_uri not in changed and f.page is not None
-                      and f.src_uri.startswith(_PAPERS) and f.src_uri[len(_PAPERS):-3] in slugs]
+            self.pending |= {f"{_PAPERS}{slug}.md" for slug in slugs} - changed
+        self.pending -= changed
+        self.pending = {uri for uri in self.pending if files.get_file_from_path(uri) is not None}
         titles = {page.file.src_uri: page.title for page in pages}
         for page in pages:
             _populate_page(page, config, files)

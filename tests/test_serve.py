@@ -165,6 +165,7 @@ def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
             rebuild.background.join(timeout=120)
             rebuild.background = None
             rebuild()
+        rebuild.site.settle()  # pages whose related papers changed
         reference = LiveSite(project / "mkdocs.yml", tmp_path / f"reference-{n}", "http://127.0.0.1:8000/")
         reference.whole()
         reference.close()
