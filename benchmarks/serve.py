@@ -155,7 +155,7 @@ def main() -> None:
                 browser.close()
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=180)  # it removes its site folder, and waits for a Pagefind run
             log.close()
 
 

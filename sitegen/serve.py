@@ -353,24 +353,27 @@ class Rebuilder:
         self.changes = changes or Snapshots(project.roots())  # changed files since the last call
         self._background = threading.Lock()
         self._again = threading.Event()
+        self._seen: dict[str, tuple[int, int] | None] = {}  # what passes saw of each changed file
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
         self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
 
     def __call__(self) -> None:
-        paths = self.changes()
+        paths = self._new(self.changes())
         if not paths:  # only sitegen's own state or temporary files: nothing to show
             self.unchanged()
             return
         work = plan(paths, self.project)
         start = time.perf_counter()
-        if work.sitegen and work.taxonomy_only and self.preview is not None and self.preview() is not None:
-            paths |= self.changes()  # what the browser shows first; sitegen's build follows in the background
+        written = self.preview() if work.sitegen and work.taxonomy_only and self.preview is not None else None
+        if written is not None:  # what the browser shows first; sitegen's build follows in the background
+            # Named here: their file events may come after this pass (and are then left out, below).
+            paths |= self._new({str(self.project.content / rel) for rel in written} | self.changes())
             work.background_sitegen = True
             log.info(f"sitegen serve: generated pages previewed in {time.perf_counter() - start:.2f} s")
         elif work.sitegen:
             with self._background:  # never two builds at once over one content folder
                 self.sitegen()
-            paths |= self.changes()
+            paths |= self._new(self.changes())
             log.info(f"sitegen serve: sitegen's build took {time.perf_counter() - start:.2f} s")
         if work.full:
             seconds = self.site.build()
@@ -386,6 +389,20 @@ class Rebuilder:
         if work.background_sitegen:
             self.background = threading.Thread(target=self._sitegen_in_background, daemon=True)
             self.background.start()
+
+    def _new(self, paths: set[str]) -> set[str]:
+        """The paths whose file is not as a pass last saw it (a late event repeats a change)."""
+        found = set()
+        for path in paths:
+            try:
+                stat = os.stat(path)
+                now: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                now = None
+            if path not in self._seen or self._seen[path] != now:
+                self._seen[path] = now
+                found.add(path)
+        return found
 
     def _sitegen_in_background(self) -> None:
         # Its writes to content/ wake the server again, which renders the pages it rewrote.

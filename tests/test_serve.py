@@ -152,8 +152,9 @@ def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
         "a paper's title": lambda: _edit(other, "title: Sparse Autoencoders", "title: Sparse Coders"),
         "a topic's description": lambda: _edit(project / "topics.yml", "Moving pictures.", "Films."),
         "a new dump": lambda: (project / "sources/more.jsonl").write_text(
-            '{"title": "Tracking Penguins in Video", "abstract": "Penguins tracked in video."}\n',
-            encoding="utf-8"),
+            '{"title": "Rotated Penguin Detection in Aerial Video", "abstract": "A rotated object '
+            'detector for penguins in aerial images and video, with bounding boxes."}\n',
+            encoding="utf-8"),  # related to papers already there: their pages show it too
         "a new topic": lambda: _edit(project / "topics.yml", "topics:\n", birds),
         "a hidden paper": lambda: _edit(other, "title:", "hidden: true\ntitle:"),
         "a deleted paper": lambda: paper.unlink(),
