@@ -16,20 +16,17 @@ through MkDocs' own page pipeline, for the pages it touches:
 - other files (exports, feeds) are copied;
 - related papers that changed (sitegen's `.sitegen/related.json`) make the
   paper pages that show them `pending`, for the caller to render after the
-  pages the change was about.
-
+  pages the change was about;
 - a topic page added, removed or now for another topic renders the pages
   tagged with that topic (their topic chips link to it).
 
 A change to the top of the navigation (which paper pages show) takes
-MkDocs' whole build again. The site
-left is the one a whole build makes of the same files; the tests compare
-the two.
+MkDocs' whole build again. The site left is the one a whole build makes of
+the same files; the tests compare the two after each kind of change.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +42,6 @@ from mkdocs.structure.pages import Page
 
 from .plugin import SitegenPlugin, _load_related, _off_site_keys
 from .related import RELATED
-
-log = logging.getLogger("mkdocs.sitegen")
 
 # The page pipeline of MkDocs 1.6 (read, Markdown, plugins' page events, template, write), as a
 # whole build runs it for every page.
