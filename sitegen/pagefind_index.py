@@ -53,6 +53,12 @@ _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagef
 _MERGED_KEEP = ("pagefind-entry.json", "index", "fragment", "filter")
 
 
+# Services running now: `stop_all` ends them when their user stops before they finish (a server
+# stopped while it indexes in the background would otherwise leave a Pagefind process behind).
+_LIVE: set[Service] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 class PagefindError(Exception):
     """Pagefind could not be started, or could not index a page or write the index."""
 
@@ -91,6 +97,8 @@ class Service:
                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError as exc:
             raise PagefindError(f"cannot run Pagefind: {exc}") from exc
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         if background:
             lower_priority(self._proc.pid)
         self.pages = self.words = 0  # sent so far (words: about as Pagefind counts them)
@@ -191,6 +199,26 @@ class Service:
                 self._proc.kill()
                 self._proc.wait()
         self._reader.join(timeout=5)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+    def kill(self) -> None:
+        """End the service at once, whatever it was doing."""
+        with self._answered:
+            self._closing = True
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+
+def stop_all() -> None:
+    """End every Pagefind service still running (their indexes are not written)."""
+    with _LIVE_LOCK:
+        running = list(_LIVE)
+    for service in running:
+        service.kill()
 
 
 class SiteIndex:

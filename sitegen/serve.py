@@ -44,6 +44,7 @@ import watchdog.observers.polling
 from mkdocs.config import load_config as load_mkdocs_config
 from mkdocs.livereload import LiveReloadServer
 
+from . import pagefind_index
 from .config import Config
 from .livebuild import LiveSite, Pass
 from .plugin import lower_priority, run_pagefind
@@ -460,6 +461,7 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         finally:
             server.shutdown()
     finally:
+        pagefind_index.stop_all()  # an index being built in the background is of no use now
         shutil.rmtree(site_dir, ignore_errors=True)
 
 

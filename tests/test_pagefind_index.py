@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.pagefind_index import MANIFEST, PagefindError, Service, index_site, page_record
+from sitegen.pagefind_index import MANIFEST, PagefindError, Service, index_site, page_record, stop_all
 
 PAPER = (
     '<!doctype html><html class=no-js lang=fr><head><title>T</title></head><body>'
@@ -90,3 +90,13 @@ def test_a_service_that_stops_is_reported(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
     with pytest.raises(PagefindError, match="cannot run Pagefind"):
         Service()
+
+
+def test_services_still_running_are_ended_by_stop_all() -> None:
+    # A server stopped while Pagefind indexes in the background must not leave the process behind.
+    service = Service()
+    service.add_html("/a/", "<html><body><h1>A paper</h1><p>words</p></body></html>")
+    process = service._proc
+    stop_all()
+    assert process.poll() is not None
+    stop_all()  # nothing left: a second call is harmless
