@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .buildcache import Parsed, load_parsed, papers_for, save_parsed, sources_key
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
@@ -158,8 +159,15 @@ def review(config: Config) -> BuildResult:
     return result
 
 
-def build(config: Config, force: bool = False, stages: Stages | None = None) -> BuildResult:
-    """Run a whole build for a configuration; skip it when nothing changed since the last one."""
+PagesRead = tuple[list[Page], set[str], list[Diagnostic]]
+
+
+def build(config: Config, force: bool = False, stages: Stages | None = None,
+          pages: PagesRead | None = None) -> BuildResult:
+    """Run a whole build for a configuration; skip it when nothing changed since the last one.
+
+    `pages`: content/papers as read_pages reads it now, when the caller has it already (retag).
+    """
     stages = stages or Stages()
     with stages.stage("fingerprint"):
         files, problems = collect_sources(config.sources, config.root)
@@ -182,7 +190,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None) -> 
     # Related papers are computed in a helper process, forked now while the build is small:
     # it imports scikit-learn while sources are read, and gets its job once the papers are known.
     with Standby(prepare, related_file) as helper:
-        result = _build(config, files, problems, stages, helper)
+        result = _build(config, files, problems, stages, helper, pages)
     with stages.stage("fingerprint"):
         state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
         write_pages(config.content, {STATE: state})
@@ -190,7 +198,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None) -> 
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
-           stages: Stages, helper: Standby[RelatedJob, str]) -> BuildResult:
+           stages: Stages, helper: Standby[RelatedJob, str], read: PagesRead | None) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
@@ -198,13 +206,15 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     # 1. Gather: sources, taxonomy, and the pages already in content/.
     report.extend(problems)
     with stages.stage("parse"):
-        records, problems = parse_sources(files, config.format)
-    report.extend(problems)
+        key = sources_key(config, [f.path for f in files])
+        parsed = load_parsed(config.content, key) or Parsed(key, *parse_sources(files, config.format))
+        records = parsed.records
+    report.extend(parsed.problems)
     with stages.stage("read pages"):
         topics, problems = load_topics(config.topics, display_path(config.topics, base))
         report.extend(problems)
         papers_dir = config.content / PAPERS
-        pages, broken, problems = read_pages(papers_dir, base)
+        pages, broken, problems = read or read_pages(papers_dir, base)
         report.extend(problems)
         _keep_out_of_gc()  # the records and pages live through most of the build
     result.records, result.files, result.topics = len(records), len(files), len(topics)
@@ -212,10 +222,13 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     # 2. Dedupe the incoming records, obeying the curator's distinct_from.
     with stages.stage("dedupe"):
         overrides = read_overrides(pages, records, base)
-        deduped = dedupe(records, overrides.distinct)
+        papers = papers_for(parsed, overrides.distinct)
+        if papers is None:
+            papers = dedupe(records, overrides.distinct).papers
+            save_parsed(config.content, Parsed(key, records, parsed.problems, overrides.distinct, papers))
+        del parsed
         _keep_out_of_gc()
     report.extend(overrides.problems)
-    papers = deduped.papers
     result.merged = len(records) - len(papers)
 
     # 3. Reconcile with existing pages: new papers get pages, known ones gain provenance.
@@ -229,7 +242,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         _keep_out_of_gc()
     # What is left is in `final` and `out`: at 100,000 papers the records, the pages'
     # texts and the dedupe result would otherwise stay in memory to the end.
-    del records, deduped, papers, pages
+    del records, papers, pages
 
     # 4. Generated pages, from every paper page as it will be on disk.
     with stages.stage("site"):

@@ -22,8 +22,8 @@ from .formats import FORMATS
 from .layouts import check_layouts
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
-from .progress import live_stages
-from .retag import plan_retag
+from .progress import Stages, live_stages
+from .retag import plan_retag, retagged
 from .review import render_report, summary
 from .scaffold import is_empty, plan_project, text_problem, write_project
 from .search import search
@@ -187,7 +187,9 @@ def dedupe_command(sources: tuple[str, ...], fmt: str | None, project: Path | No
 @main.command("retag")
 @_project_options
 @click.option("--dry-run", is_flag=True, help="Show the tag changes without writing anything.")
-def retag_command(project: Path | None, content: str | None, verbose: bool, dry_run: bool) -> None:
+@click.option("--timings", is_flag=True, help="Print how long each stage of the retag and the build took.")
+def retag_command(project: Path | None, content: str | None, verbose: bool, dry_run: bool,
+                  timings: bool) -> None:
     """Re-apply topics.yml and the topics learned from your tags, then rebuild.
 
     Tags you added by hand stay, tags you removed stay removed (each page
@@ -196,26 +198,34 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
     only gain topics new to them whose terms match. Each change is shown
     with its confidence.
     """
+    stages = Stages()
     with _errors(verbose):
         config = _config(project, content)
         topics, problems = load_topics(config.topics, display_path(config.topics, config.root))
         if problems:
             _print(problems)
             sys.exit(2)
-        pages, _, problems = read_pages(config.content / "papers", config.root)
-        changes, skipped = plan_retag(pages, topics, config.root, config.tagging)
-        _print(problems + skipped)
+        with stages.stage("retag: read"):
+            pages, broken, problems = read_pages(config.content / "papers", config.root)
+        with stages.stage("retag: plan"):
+            changes, skipped = plan_retag(pages, topics, config.root, config.tagging)
+        _print((problems if dry_run else []) + skipped)  # the build reports the pages' problems
         for change in changes:
             click.echo(change.describe(config.root))
         if dry_run:
             click.echo(f"sitegen retag: {len(changes)} pages would change (dry run, nothing written)")
-            return
-        write_pages(config.content, {
-            change.page.path.relative_to(config.content).as_posix(): change.text for change in changes})
-        click.echo(f"sitegen retag: {len(changes)} pages retagged")
-        result = build(config)
-    _print(result.report.diagnostics)
-    click.echo(result.summary())
+        else:
+            with stages.stage("retag: write"):
+                write_pages(config.content, {change.page.path.relative_to(config.content).as_posix():
+                                             change.text for change in changes})
+            click.echo(f"sitegen retag: {len(changes)} pages retagged")
+            # The build starts from the pages as just written: read once, not twice.
+            result = build(config, stages=stages, pages=(retagged(pages, changes), broken, problems))
+    if not dry_run:
+        _print(result.report.diagnostics)
+        click.echo(result.summary())
+    if timings:
+        click.echo(stages.summary(), err=True)
 
 
 @main.command("check")

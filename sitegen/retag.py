@@ -20,7 +20,7 @@ from typing import Any
 
 from .learn import curator_tagged, learned_for_pages
 from .models import Diagnostic, Paper, display_path
-from .pages import Page, tag_names
+from .pages import Page, parse_page, tag_names
 from .parallel import chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
 from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
@@ -117,3 +117,16 @@ def plan_retag(
         changes.append(Retag(page, added, removed, text,
                              {t: confidence.get(t, 0.0) for t in (*added, *removed)}))
     return changes, problems
+
+
+def retagged(pages: list[Page], changes: list[Retag]) -> list[Page]:
+    """The pages as the changes leave them on disk: what the build after a retag reads."""
+    texts = {change.page.path: change.text for change in changes}
+    updated = []
+    for page in pages:
+        text = texts.get(page.path)
+        if text is not None:
+            new, _ = parse_page(page.path, text, str(page.path))
+            page = new or page  # it parses: sitegen wrote it
+        updated.append(page)
+    return updated

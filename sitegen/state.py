@@ -22,7 +22,8 @@ STATE = ".sitegen/state.json"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _stat_line(path: Path, shown: str) -> str:
+def stat_line(path: Path, shown: str) -> str:
+    """One file's name, size and modification time, as the fingerprint reads them."""
     try:
         info = path.stat()
     except OSError:
@@ -40,17 +41,22 @@ def _tree(root: Path, skip: str = "") -> list[str]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
             if rel != skip:
-                lines.append(_stat_line(path, rel))
+                lines.append(stat_line(path, rel))
     return lines
+
+
+def code_lines() -> list[str]:
+    """What the fingerprint reads of sitegen's own code and templates, for anyone editing them."""
+    return _tree(_PACKAGE)
 
 
 def fingerprint(config: Config, sources: list[Path]) -> str:
     """A digest of everything a build reads and writes."""
     digest = hashlib.sha256()
     parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", "")]
-    parts += _tree(_PACKAGE)  # sitegen's own code and templates, for anyone editing them
-    parts.append(_stat_line(config.topics, "topics.yml"))
-    parts += [_stat_line(path, str(path)) for path in sources]
+    parts += code_lines()
+    parts.append(stat_line(config.topics, "topics.yml"))
+    parts += [stat_line(path, str(path)) for path in sources]
     parts += _tree(config.content, skip=STATE)
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass"))

@@ -6,11 +6,13 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from .models import SitegenError
+from .parallel import workers
 
 
 @dataclass
@@ -158,11 +160,20 @@ def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | Non
         # Slugs are sanitised upstream; this guard keeps any bug from writing outside root.
         if not _inside(rel):
             raise SitegenError(f"refusing to write outside {root}: {rel}")
-    # One by one: threads made it twice as slow (files of one folder contend for its lock).
     kinds = {"new": stats.new, "updated": stats.updated, "unchanged": stats.unchanged}
     folder = os.fspath(root)
+    # Texts one by one: threads made it twice as slow (files of one folder contend for its lock).
+    # Streamed files (the exports) are mostly compression, which zlib does without the GIL:
+    # those go side by side, one thread per core.
+    streamed = [rel for rel in names if not isinstance(files[rel], str)]
+    threads = min(workers(), len(streamed))
+    done: dict[str, str] = {}
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            done = dict(zip(streamed, pool.map(lambda rel: _write_one(folder, rel, files[rel]), streamed),
+                            strict=True))
     for rel in names:
-        kinds[_write_one(folder, rel, files[rel])].append(rel)
+        kinds[done.get(rel) or _write_one(folder, rel, files[rel])].append(rel)
     for rel in sorted(remove or []):
         path = root / rel
         if _inside(rel) and path.exists():
