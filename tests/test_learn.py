@@ -10,11 +10,15 @@ import frontmatter
 import pytest
 from click.testing import CliRunner
 
+from sitegen.build import build
+from sitegen.buildcache import CACHE
 from sitegen.cli import main
 from sitegen.config import ConfigError, load_config
 from sitegen.learn import curated_tags, predict
+from sitegen.state import STATE
 
 from .conftest import make_project
+from .test_build import snapshot
 
 TOPICS = """topics:
   - name: Felines
@@ -104,6 +108,22 @@ def test_retag_tags_the_rest_and_leaves_the_curated_pages_byte_identical(taught:
             assert frontmatter.load(page(taught, f"A study of {name} number {n}")).metadata["tags"] == [topic]
     assert {p: p.read_bytes() for p in curated} == curated
     assert "0 pages retagged" in cli(taught, "retag").output
+
+
+def test_the_build_a_retag_runs_leaves_what_a_full_build_would(taught: Path) -> None:
+    done = cli(taught, "retag")
+    assert done.exit_code == 0, done.output
+    assert "pages retagged" in done.output and "0 pages retagged" not in done.output
+    content = taught / "content"
+    after = snapshot(content)
+    assert "nothing changed since the last build" in cli(taught, "build").output
+    # Built again from scratch (every page read, sources parsed and deduplicated): not a byte differs.
+    (content / CACHE).unlink()
+    again = build(load_config(taught), force=True)
+    assert (len(again.stats.new), len(again.stats.updated), again.stats.removed) == (0, 0, [])
+    own = {CACHE, STATE}  # the cache made again, and the fingerprint that covers it
+    assert {k: v[0] for k, v in snapshot(content).items() if k not in own} == {
+        k: v[0] for k, v in after.items() if k not in own}
 
 
 def test_check_reports_a_likely_slip_and_automatic_tags_of_low_confidence(taught: Path) -> None:

@@ -1,0 +1,69 @@
+"""The parse and dedupe cache: reused while sources and the curator's splits stay the same, never stale."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from sitegen import build as build_module
+from sitegen.build import build
+from sitegen.buildcache import CACHE
+from sitegen.config import load_config
+
+from .test_build import snapshot
+
+
+def forced(project: Path):  # type: ignore[no-untyped-def]
+    return build(load_config(project), force=True)
+
+
+def refuse(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the cache should have answered")
+
+
+def test_a_build_without_source_changes_neither_parses_nor_deduplicates(
+    project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = forced(project)
+    assert (project / "content" / CACHE).is_file()
+    before = snapshot(project / "content")
+    monkeypatch.setattr(build_module, "parse_sources", refuse)
+    monkeypatch.setattr(build_module, "dedupe", refuse)
+    again = forced(project)
+    assert (again.records, again.merged, again.papers) == (first.records, first.merged, first.papers)
+    assert [str(d) for d in again.report.diagnostics] == [str(d) for d in first.report.diagnostics]
+    assert snapshot(project / "content") == before
+
+
+def test_a_changed_source_is_parsed_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forced(project)
+    source = project / "sources/small.txt"
+    added = "\n\nA Paper Added To The Dump\n\nWe add a paper to a dump read before, and expect its page.\n"
+    source.write_text(source.read_text(encoding="utf-8") + added, encoding="utf-8")
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 1_000_000))
+    result = forced(project)
+    assert (project / "content/papers/a-paper-added-to-the-dump.md").is_file(), result.summary()
+
+
+def test_a_new_split_is_deduplicated_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = forced(project)
+    assert first.merged == 1
+    merged = next(p for p in (project / "content/papers").glob("*.md")
+                  if len(frontmatter.load(p).metadata.get("sources") or []) == 2)
+    post = frontmatter.load(merged)
+    second = post.metadata["sources"][1]
+    post["distinct_from"] = [f"{second['file']}#{second['record']}"]
+    merged.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
+    monkeypatch.setattr(build_module, "parse_sources", refuse)  # the records still come from the cache
+    assert forced(project).merged == 0
+
+
+def test_a_damaged_cache_is_a_miss(project: Path) -> None:
+    first = forced(project)
+    (project / "content" / CACHE).write_bytes(b"not a pickle")
+    again = forced(project)
+    assert (again.records, again.papers) == (first.records, first.papers)
+    assert (project / "content" / CACHE).read_bytes() != b"not a pickle"
