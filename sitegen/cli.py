@@ -20,8 +20,11 @@ from .check import check_content
 from .config import DEFAULTS, Config, ConfigError, find_project, load_config
 from .formats import FORMATS
 from .layouts import check_layouts
+from .learn import learn
+from .learn import prepare as prepare_learning
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
+from .parallel import Standby
 from .progress import Stages, live_stages
 from .retag import plan_retag, retagged
 from .review import render_report, summary
@@ -205,10 +208,12 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
         if problems:
             _print(problems)
             sys.exit(2)
-        with stages.stage("retag: read"):
-            pages, broken, problems = read_pages(config.content / "papers", config.root)
-        with stages.stage("retag: plan"):
-            changes, skipped = plan_retag(pages, topics, config.root, config.tagging)
+        # The helper imports scikit-learn while the pages are read, then learns while terms are matched.
+        with Standby(prepare_learning, learn) as helper:
+            with stages.stage("retag: read"):
+                pages, broken, problems = read_pages(config.content / "papers", config.root)
+            with stages.stage("retag: plan"):
+                changes, skipped = plan_retag(pages, topics, config.root, config.tagging, helper)
         _print((problems if dry_run else []) + skipped)  # the build reports the pages' problems
         for change in changes:
             click.echo(change.describe(config.root))

@@ -146,18 +146,42 @@ def held_out_probabilities(
     return result
 
 
+# The texts, the labelled ones' topics by index, the topics, min_examples: predict's arguments.
+LearnJob = tuple[Sequence[str], Mapping[int, Iterable[str]], Sequence[str], int]
+Learned = list[dict[str, float]] | None
+
+
+def prepare() -> None:
+    """Import what predict needs ahead of the job (a second or two): a Standby helper does it first."""
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model  # noqa: F401
+
+
+def learn(job: LearnJob) -> Learned:
+    """predict, for a Standby helper: the probabilities of every text, or None without labels."""
+    texts, labels, topics, min_examples = job
+    return predict(texts, labels, topics, min_examples) if labels else None
+
+
+def page_examples(
+    pages: Sequence[Page], names: Sequence[str], min_examples: int,
+) -> LearnJob:
+    """What the classifier learns from and tags: every page's text, the curator's examples by page index."""
+    index = {page.slug: i for i, page in enumerate(pages)}
+    curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
+    return [paper_text(page.title, page.abstract) for page in pages], curated, list(names), min_examples
+
+
 def learned_for_pages(
     pages: Sequence[Page], names: Sequence[str], min_examples: int,
-) -> tuple[dict[int, tuple[str, ...]], list[str], list[dict[str, float]] | None]:
+) -> tuple[dict[int, tuple[str, ...]], list[str], Learned]:
     """The curator's examples by page index, every page's text, and the classifier's probabilities.
 
     The probabilities are None when no page is curator-tagged or no topic can be learned.
     """
-    index = {page.slug: i for i, page in enumerate(pages)}
-    curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
-    texts = [paper_text(page.title, page.abstract) for page in pages]
-    learned = predict(texts, curated, names, min_examples) if curated else None
-    return curated, texts, learned
+    job = page_examples(pages, names, min_examples)
+    texts, curated = list(job[0]), {i: tuple(tags) for i, tags in job[1].items()}
+    return curated, texts, learn(job)
 
 
 def learned_for_new(

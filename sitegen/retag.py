@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .learn import curator_tagged, learned_for_pages
+from .learn import Learned, LearnJob, curator_tagged, learn, page_examples
 from .models import Diagnostic, Paper, display_path
 from .pages import Page, parse_page, tag_names
-from .parallel import chunks, map_shared
+from .parallel import Standby, chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
 from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
 
@@ -73,16 +73,22 @@ def _paper(page: Page) -> Paper:
 
 def plan_retag(
     pages: list[Page], topics: list[Topic], base: Any, settings: TagSettings | None = None,
+    helper: Standby[LearnJob, Learned] | None = None,
 ) -> tuple[list[Retag], list[Diagnostic]]:
-    """The tag changes topics.yml and the curator's examples ask for, page by page."""
+    """The tag changes topics.yml and the curator's examples ask for, page by page.
+
+    `helper`: a Standby that learns the topics (learn.learn) while the terms are matched here.
+    """
     settings = settings or TagSettings()
     matcher = Matcher(topics)
-    names = [t.name for t in topics]
-    _, _, learned = learned_for_pages(pages, names, settings.min_examples)
+    job = page_examples(pages, [t.name for t in topics], settings.min_examples)
+    learned_later = (helper.submit(job) if helper is not None and job[1]
+                     else lambda: learn(job))
     papers = [_paper(page) for page in pages]
     # Term matching is most of the work: on every core, as in the build.
     parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
     terms = [found for part in parts for found in part]
+    learned = learned_later()
     changes: list[Retag] = []
     problems: list[Diagnostic] = []
     for i, page in enumerate(pages):
