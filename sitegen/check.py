@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from .dedupe import candidate_pairs, compare
-from .learn import held_out_probabilities, learned_for_pages
-from .models import Diagnostic, Paper, display_path
+from .learn import held_out_probabilities, learned_for_pages, page_paper
+from .models import Diagnostic, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
 from .reconcile import entries, page_evidence, read_overrides
 from .render import AUTO_TAGS
@@ -104,7 +104,7 @@ def check_confidence(
         if page.meta.get("hidden") is True:
             continue
         shown = display_path(page.path, base)
-        paper = Paper("", page.title, page.abstract, (), None, ())
+        paper = page_paper(page)  # with its keywords: one naming a topic makes that tag certain
         if i in curated:
             probabilities = held_out.get(i, {})
             terms = term_confidences(paper, matcher)

@@ -31,6 +31,14 @@ def paper_text(title: str, abstract: str) -> str:
     return f"{title}. {title}. {abstract}"
 
 
+def page_paper(page: Page) -> Paper:
+    """What the tagger reads of a paper page: its title, abstract and the source's keywords."""
+    keywords = page.meta.get("keywords")
+    found = keywords if isinstance(keywords, list) else [keywords] if isinstance(keywords, str) else []
+    return Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
+                 keywords=tuple(str(k) for k in found if k is not None))
+
+
 def curated_tags(meta: Mapping[str, Any]) -> tuple[str, ...] | None:
     """A page's tags when the curator has set them (an example for the model), else None."""
     tags = tag_names(dict(meta))

@@ -84,9 +84,8 @@ def paper_front_matter(paper: Paper, added: dt.date, hidden: bool = False) -> di
     meta["tags"] = list(paper.tags)
     # What the topic matcher gave, so `sitegen retag` can tell the curator's tag edits from its own.
     meta[AUTO_TAGS] = list(paper.tags)
-    extra = [k for k in paper.keywords if k not in paper.tags]
-    if extra:
-        meta["keywords"] = extra
+    if paper.keywords:  # all of them, also those naming a tag: retag and check read the tags' grounds here
+        meta["keywords"] = list(paper.keywords)
     meta["links"] = [{"kind": link.kind, "url": link.url} for link in paper.links]
     if paper.listed:
         meta["listed"] = paper.listed

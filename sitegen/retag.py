@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .learn import Learned, LearnJob, curator_tagged, learn, page_examples
-from .models import Diagnostic, Paper, display_path
+from .learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
+from .models import Diagnostic, display_path
 from .pages import Page, parse_page, tag_names
 from .parallel import Standby, chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
@@ -65,12 +65,6 @@ def _memory(meta: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def _paper(page: Page) -> Paper:
-    keywords = page.meta.get("keywords")
-    return Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
-                 keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else ())
-
-
 def plan_retag(
     pages: list[Page], topics: list[Topic], base: Any, settings: TagSettings | None = None,
     helper: Standby[LearnJob, Learned] | None = None,
@@ -84,7 +78,7 @@ def plan_retag(
     job = page_examples(pages, [t.name for t in topics], settings.min_examples)
     learned_later = (helper.submit(job) if helper is not None and job[1]
                      else lambda: learn(job))
-    papers = [_paper(page) for page in pages]
+    papers = [page_paper(page) for page in pages]
     # Term matching is most of the work: on every core, as in the build.
     parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
     terms = [found for part in parts for found in part]

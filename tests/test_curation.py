@@ -161,3 +161,18 @@ def test_nothing_outside_content_is_written(project: Path) -> None:
         result = cli(project, *args)
         assert result.exit_code in (0, 1), result.output
     assert outside() == before
+
+
+def test_a_tag_a_source_keyword_names_stays_certain_for_check_and_retag(project: Path) -> None:
+    (project / "sources/mine.csv").write_text(
+        "title,abstract,tags\nGrowing Tomatoes Indoors,We grow tomatoes under lamps all winter.,Video\n",
+        encoding="utf-8")
+    run(project)
+    rel = "content/papers/growing-tomatoes-indoors.md"
+    meta = frontmatter.load(project / rel).metadata
+    assert meta["tags"] == meta["auto_tags"] == ["Video"]  # named by the source, though no term matches
+    assert meta["keywords"] == ["Video"]
+    checked = cli(project, "check")
+    assert rel not in checked.output, checked.output
+    assert cli(project, "retag").exit_code == 0
+    assert frontmatter.load(project / rel).metadata["tags"] == ["Video"]
