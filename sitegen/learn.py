@@ -172,12 +172,16 @@ def learn(job: LearnJob) -> Learned:
 
 
 def page_examples(
-    pages: Sequence[Page], names: Sequence[str], min_examples: int,
+    pages: Sequence[Page], names: Sequence[str], min_examples: int, papers: Sequence[Paper] | None = None,
 ) -> LearnJob:
-    """What the classifier learns from and tags: every page's text, the curator's examples by page index."""
+    """What the classifier learns from and tags: every page's text, the curator's examples by page index.
+
+    `papers`: the pages' page_paper, when they are known already (a page's abstract is searched for).
+    """
     index = {page.slug: i for i, page in enumerate(pages)}
     curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
-    return [paper_text(page.title, page.abstract) for page in pages], curated, list(names), min_examples
+    texts = [paper_text(paper.title, paper.abstract) for paper in papers or map(page_paper, pages)]
+    return texts, curated, list(names), min_examples
 
 
 def learned_for_pages(

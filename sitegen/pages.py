@@ -74,8 +74,15 @@ class Page:
     @property
     def abstract(self) -> str:
         """Plain text of the abstract block sitegen wrote, if the curator kept it."""
-        match = _ABSTRACT.search(self.body)
+        match = _ABSTRACT.search(self.text, self.body_start)  # in place: no copy of the body
         return html.unescape(_TAG.sub("", match.group(1))) if match else ""
+
+    def rewritten(self, text: str, meta: dict[str, Any]) -> Page:
+        """This page with a new text that sitegen made from `meta` (render.set_fields): not parsed again."""
+        spans = _front_matter_span(text)
+        if spans is None:
+            raise ValueError(f"{self.path}: a rewritten page without front matter")
+        return Page(self.path, self.slug, text, meta, *spans)
 
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
 from .models import Diagnostic, display_path
-from .pages import Page, parse_page, tag_names
+from .pages import Page, tag_names
 from .parallel import Standby, chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
 from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
@@ -35,6 +35,7 @@ class Retag:
     removed: tuple[str, ...]
     text: str
     confidence: Mapping[str, float] = field(default_factory=dict)  # of each added or removed topic now
+    meta: dict[str, Any] = field(default_factory=dict)  # the front matter of `text`
 
     def describe(self, base: Any) -> str:
         """One line for the terminal: ``content/papers/x.md: + A (0.82), - B (0.12)``."""
@@ -75,10 +76,10 @@ def plan_retag(
     """
     settings = settings or TagSettings()
     matcher = Matcher(topics)
-    job = page_examples(pages, [t.name for t in topics], settings.min_examples)
+    papers = [page_paper(page) for page in pages]
+    job = page_examples(pages, [t.name for t in topics], settings.min_examples, papers)
     learned_later = (helper.submit(job) if helper is not None and job[1]
                      else lambda: learn(job))
-    papers = [page_paper(page) for page in pages]
     # Term matching is most of the work: on every core, as in the build.
     parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
     terms = [found for part in parts for found in part]
@@ -111,22 +112,17 @@ def plan_retag(
                 line=1, hint=f"tags sitegen gives it: {', '.join(new_tags) or 'none'}",
             ))
             continue
-        _, text = set_fields(page, {"tags": list(new_tags), AUTO_TAGS: list(new_memory or ())}, after="tags")
+        fields = {"tags": list(new_tags), AUTO_TAGS: list(new_memory or ())}
+        meta, text = set_fields(page, fields, after="tags")
         added = tuple(t for t in new_tags if t not in tags)
         removed = tuple(t for t in tags if t not in new_tags)
         changes.append(Retag(page, added, removed, text,
-                             {t: confidence.get(t, 0.0) for t in (*added, *removed)}))
+                             {t: confidence.get(t, 0.0) for t in (*added, *removed)}, meta))
     return changes, problems
 
 
 def retagged(pages: list[Page], changes: list[Retag]) -> list[Page]:
     """The pages as the changes leave them on disk: what the build after a retag reads."""
-    texts = {change.page.path: change.text for change in changes}
-    updated = []
-    for page in pages:
-        text = texts.get(page.path)
-        if text is not None:
-            new, _ = parse_page(page.path, text, str(page.path))
-            page = new or page  # it parses: sitegen wrote it
-        updated.append(page)
-    return updated
+    changed = {change.page.path: change for change in changes}
+    return [page.rewritten(change.text, change.meta) if (change := changed.get(page.path)) else page
+            for page in pages]
