@@ -138,8 +138,9 @@ def safe_to_reserialise(page: Page) -> bool:
     Canonical front matter (as sitegen writes it) is always safe; otherwise a
     "#" anywhere might be a curator's comment, which PyYAML would drop.
     """
-    canonical = yamltext.dump(page.meta)
-    return canonical.strip() == page.front_matter.strip() or "#" not in page.front_matter
+    if "#" not in page.front_matter:  # the common case, known without writing the YAML out
+        return True
+    return yamltext.dump(page.meta).strip() == page.front_matter.strip()
 
 
 def update_page(
