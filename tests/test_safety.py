@@ -17,16 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.build import build
+from sitegen.buildcache import CACHE
 from sitegen.config import load_config
 from sitegen.pages import parse_page
 
 from .conftest import FIXTURES, SEEDS, make_project, small_taxonomy
 
+CACHE_NAME = Path(CACHE).name
+
 
 def tree(content: Path) -> dict[str, bytes]:
-    """Every file of a content folder but the build cache, which records local file times."""
+    """Every file of a content folder but the build caches, which record local paths and file times."""
     return {p.relative_to(content).as_posix(): p.read_bytes()
-            for p in sorted(content.rglob("*")) if p.is_file() and p.name != "state.json"}
+            for p in sorted(content.rglob("*")) if p.is_file() and p.name not in ("state.json", CACHE_NAME)}
 
 
 def _pages(folder: Path) -> int:
