@@ -246,20 +246,40 @@ PARTS = {"papers": "paper pages", "topics": "topic pages", "exports": "exports",
          "search": "search index", "feeds": "feeds"}
 
 
-def site_parts(site: Path, papers: int) -> dict[str, tuple[float, float]]:
-    """KB per paper of each part of the site: (bytes, disk blocks as du counts them)."""
+def tar_bytes(relative: str, size: int | None) -> int:
+    """Bytes a file (size) or folder (None) takes in the tar GitHub Pages publishes.
+
+    actions/upload-pages-artifact runs GNU tar on the site folder (`tar -cf artifact.tar .`):
+    a 512-byte header for each file and folder, the content padded to 512 bytes, and a GNU
+    long-name entry before any member whose name ("./" + path) is over 100 bytes.
+    """
+    name = f"./{relative}" + ("/" if size is None else "")
+    length = len(name.encode("utf-8"))
+    long_name = 512 + -(-(length + 1) // 512) * 512 if length > 100 else 0
+    return long_name + 512 + (-(-size // 512) * 512 if size else 0)
+
+
+def site_parts(site: Path, papers: int) -> dict[str, tuple[float, float, float]]:
+    """KB per paper of each part of the site: (bytes, bytes in the published tar, disk blocks as du
+    counts them)."""
     parts: dict[str, list[int]] = {}
     for path in site.rglob("*"):
+        relative = path.relative_to(site)
+        part = PARTS.get(relative.parts[0], "other")
+        sizes = parts.setdefault(part, [0, 0, 0])
         if path.is_file():
-            top = path.relative_to(site).parts[0]
-            part = PARTS.get(top, "other")
             stat = path.stat()
-            sizes = parts.setdefault(part, [0, 0])
             sizes[0] += stat.st_size
-            sizes[1] += stat.st_blocks * 512
-    totals = [sum(s[0] for s in parts.values()), sum(s[1] for s in parts.values())]
+            sizes[1] += tar_bytes(relative.as_posix(), stat.st_size)
+            sizes[2] += stat.st_blocks * 512
+        elif path.is_dir():
+            sizes[1] += tar_bytes(relative.as_posix(), None)
+    totals = [sum(s[i] for s in parts.values()) for i in range(3)]
+    # The root folder's entry, two zero blocks at the end, and the tar padded to 10 KB records.
+    totals[1] = -(-(totals[1] + 512 + 1024) // 10240) * 10240
     parts["whole site"] = totals
-    return {name: (b / 1e3 / max(papers, 1), d / 1e3 / max(papers, 1)) for name, (b, d) in parts.items()}
+    return {name: tuple(n / 1e3 / max(papers, 1) for n in sizes)  # type: ignore[misc]
+            for name, sizes in parts.items()}
 
 
 def main() -> None:
@@ -288,11 +308,14 @@ def main() -> None:
             print(f"  mkdocs build        : {secs:7.2f} s  peak {mb:7.0f} MB;  sitegen/mkdocs (cold) "
                   f"{cold[0] / secs:.0%}; {secs / papers * 1000:.2f} ms a paper page "  # type: ignore[index]
                   f"({cpu / papers * 1000:.2f} ms of CPU time, all processes)")
-            print(f"  site {row['site_mb']:.1f} MB, largest paper page {row['largest_paper_kb']:.1f} KB, "
+            published = row["parts"]["whole site"][1] * papers / 1e3  # type: ignore[index]
+            print(f"  site {row['site_mb']:.1f} MB ({published:.1f} MB published), "
+                  f"largest paper page {row['largest_paper_kb']:.1f} KB, "
                   f"largest other page {row['largest_other_kb']:.1f} KB, "
                   f"search index ({row['search']}) {row['index_kb_per_paper']:.2f} KB per paper")
-            print("  KB per paper (bytes; on disk, as du counts 4 KB blocks): " + ", ".join(
-                f"{name} {b:.2f} ({d:.2f})" for name, (b, d) in row["parts"].items()))  # type: ignore[attr-defined]
+            print("  KB per paper (bytes / published, as GitHub Pages' tar holds it / on disk, as du "
+                  "counts 4 KB blocks): " + ", ".join(f"{name} {b:.2f} / {t:.2f} / {d:.2f}"
+                                                      for name, (b, t, d) in row["parts"].items()))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
