@@ -3,7 +3,9 @@
 Hidden papers are left out. Exports of many papers are gzip-compressed (see
 `site.export_paths`); the JSON one stays a source sitegen reads. A topic's
 exports are its reference list: every field but the abstract, which made
-four fifths of their size; the whole list's exports hold everything.
+four fifths of their size; so are the whole list's CSV and BibTeX from
+`site.COMPRESS_FROM` papers on (`site.export_abstracts`). The list's JSON
+export holds everything.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from .render import citation_fields
-from .site import PaperView, export_paths
+from .site import PaperView, export_abstracts, export_paths
 from .tag import Topic
 from .write import Output
 
@@ -229,7 +231,8 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
 
     paths = [export_paths(topic, len(papers)) for topic, _ in groups]
     for fmt, rendered in _PICKERS:
-        whole, listed = rendered(papers)  # the whole list's, and the topics' (without abstracts)
-        yield {where[fmt]: _file(whole if topic is None or listed is None else listed, rows, where[fmt])
+        full, short = rendered(papers)  # with abstracts, and without them
+        yield {where[fmt]: _file(full if short is None or export_abstracts(fmt, topic, len(papers)) else short,
+                                 rows, where[fmt])
                for (topic, rows), where in zip(groups, paths, strict=True) if fmt in where}
-        del whole, listed  # this format's pieces go before the next format's are rendered
+        del full, short  # this format's pieces go before the next format's are rendered

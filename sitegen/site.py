@@ -31,6 +31,13 @@ TOPIC_FORMATS = ("csv", "bib")
 COMPRESS_FROM = 1000
 
 
+def export_abstracts(fmt: str, topic: Topic | None = None, papers: int = 0) -> bool:
+    """Whether an export holds the abstracts: the list's JSON always (the source sitegen reads back);
+    its CSV and BibTeX below COMPRESS_FROM papers (above, the abstracts were four fifths of each
+    compressed file, and reference managers cite without them); a topic's never."""
+    return topic is None and (fmt == "json" or papers < COMPRESS_FROM)
+
+
 def export_paths(topic: Topic | None = None, papers: int = 0) -> dict[str, str]:
     """Where the exports of a list of `papers` papers (or of one of its topics) go, by format."""
     stem = f"{EXPORTS}/topics/{topic.slug}" if topic else f"{EXPORTS}/papers"

@@ -121,12 +121,19 @@ def test_exports_of_large_lists_are_compressed_and_read_back(
     result = build(load_config(project), force=True)  # as when the list grows past the threshold
     assert "exports/papers.json" in result.stats.removed and not (exports / "papers.json").exists()
     papers = json.loads(gzip.decompress((exports / "papers.json.gz").read_bytes()))
-    assert len(papers) == 3
+    assert len(papers) == 3 and any(p["abstract"] for p in papers)
+    # The list's CSV and BibTeX are then reference lists like a topic's: every field but the abstract.
+    whole = list(csv.DictReader(io.StringIO(gzip.decompress(
+        (exports / "papers.csv.gz").read_bytes()).decode("utf-8"))))
+    assert len(whole) == 3 and "abstract" not in whole[0] and whole[0]["title"]
+    bib = bibtexparser.parse_string(gzip.decompress((exports / "papers.bib.gz").read_bytes()).decode("utf-8"))
+    assert len(bib.entries) == 3 and not any("abstract" in e.fields_dict for e in bib.entries)
     rows = list(csv.DictReader(io.StringIO(gzip.decompress(
         (exports / "topics/object-detection.csv.gz").read_bytes()).decode("utf-8"))))
     assert len(rows) == 1 and not (exports / "topics/object-detection.csv").exists()
     home = (project / "content/index.md").read_text(encoding="utf-8")
-    assert "[JSON](exports/papers.json.gz)" in home and "(gzip-compressed)" in home
+    assert "[JSON](exports/papers.json.gz)" in home
+    assert "(gzip-compressed; CSV and BibTeX without abstracts)" in home
     topic = (project / "content/topics/object-detection.md").read_text(encoding="utf-8")
     assert "[CSV](../exports/topics/object-detection.csv.gz)" in topic
     # The same bytes every build, so a rebuild writes nothing.
