@@ -232,7 +232,7 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
     paths = [export_paths(topic, len(papers)) for topic, _ in groups]
     for fmt, rendered in _PICKERS:
         full, short = rendered(papers)  # with abstracts, and without them
-        yield {where[fmt]: _file(full if short is None or export_abstracts(fmt, topic, len(papers)) else short,
+        yield {where[fmt]: _file(short if short and not export_abstracts(fmt, topic, len(papers)) else full,
                                  rows, where[fmt])
                for (topic, rows), where in zip(groups, paths, strict=True) if fmt in where}
         del full, short  # this format's pieces go before the next format's are rendered

@@ -176,6 +176,17 @@ def test_a_filter_narrows_a_topic_page(page: Any, site: str) -> None:
     assert first.startswith("Oriented")  # the only paper with a year
 
 
+def test_a_paper_reached_by_instant_navigation_gets_its_buttons_and_title(page: Any, site: str) -> None:
+    page.goto(f"{site}topics/interpretability/")
+    page.locator(f"article a[href$='{SAE.split('/')[1]}/']").first.click()
+    page.wait_for_url(f"{site}{SAE}")
+    title = page.locator("article h1").inner_text()
+    assert page.locator("[data-md-component=header-topic] .md-ellipsis").inner_text() == title
+    # The buttons come after the paper's links, before its abstract, once.
+    assert page.locator(":is(.sitegen-links, .sitegen-find) + .sitegen-state .sitegen-toggle").count() == 2
+    assert page.locator(".sitegen-state").count() == 1
+
+
 def test_marking_a_paper_read_survives_a_reload(page: Any, site: str) -> None:
     page.goto(f"{site}{SAE}")
     button = page.get_by_role("button", name="Mark as read")

@@ -49,7 +49,7 @@ def test_the_seed_list_builds_with_the_packaged_layouts(generated_lists: dict[st
     assert len(papers) == 614
     paper = (site / "papers/ssd-single-shot-multibox-detector/index.html").read_text(encoding="utf-8")
     # Minified: attribute values without spaces have no quotes.
-    for marker in ("class=sitegen-state ", "id=where-it-was-found>", "assets/stylesheets/sitegen.css"):
+    for marker in ("class=sitegen-provenance>", "id=where-it-was-found>", "assets/stylesheets/sitegen.css"):
         assert marker in paper, marker
     index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
     assert any(doc["location"] == "papers/ssd-single-shot-multibox-detector/" for doc in index["docs"])

@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen.js v2 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen.js v3 (raise the version whenever this file changes)
 /*
  * sitegen: reading state (read / starred, kept in this browser's local storage)
  * and sorting and filtering of topic pages. Progressive enhancement: without
@@ -38,11 +38,22 @@
     return el;
   }
 
-  /* Paper page: "Mark as read" and "Star" buttons. */
+  /* Paper page (the one with a provenance note): its title in the header, where Material shows
+     it once the heading scrolls away, and the "Mark as read" and "Star" buttons after its links,
+     for the paper its URL names; both are made here, not sent in every page. */
   function initPaper(state) {
-    var box = document.querySelector(".sitegen-state[data-slug]");
-    if (!box) return;
-    var slug = box.getAttribute("data-slug");
+    var body = document.querySelector(".sitegen-provenance") && document.querySelector("[data-pagefind-body]");
+    var slug = slugOf(location.pathname.replace(/index\.html$/, ""));
+    if (!body || !slug) return;
+    var heading = body.querySelector("h1");
+    var topic = document.querySelector("[data-md-component=header-topic] .md-ellipsis");
+    if (heading && topic && !topic.textContent.trim()) topic.textContent = heading.textContent;
+    var box = body.querySelector(".sitegen-state");
+    if (!box) {
+      var after = body.querySelectorAll(":scope > h1, :scope > .sitegen-byline, :scope > .sitegen-links, :scope > .sitegen-find");
+      box = make("p", { "class": "sitegen-state" });
+      if (after.length) after[after.length - 1].after(box); else body.prepend(box);
+    }
     if (!box.querySelector(".sitegen-toggle")) {  /* the buttons are made here, not sent in every page */
       box.append(make("button", { type: "button", "class": "md-button sitegen-toggle", "data-state": "read" }),
                  " ", make("button", { type: "button", "class": "md-button sitegen-toggle", "data-state": "star" }));
