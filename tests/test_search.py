@@ -49,6 +49,9 @@ def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pag
     site = project / "site"
     home = (site / "index.html").read_text(encoding="utf-8")
     paper = next((site / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    scripts = site / "assets/javascripts"
+    assert not list((site / "assets").rglob("*.map"))  # source maps of Material's files: for its developers
+    assert (scripts / "workers").is_dir() != pagefind and (scripts / "lunr").is_dir() != pagefind
     if pagefind:
         assert (site / "pagefind/pagefind.js").is_file()
         assert not (site / "search/search_index.json").exists()  # Material's index is not built
