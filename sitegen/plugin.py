@@ -50,7 +50,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
-from . import safeyaml
+from . import fastpage, safeyaml
 from .layouts import THEME
 from .pagefind_index import PART_WORDS, PagefindError, SiteIndex, index_site
 from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
@@ -74,6 +74,7 @@ class SitegenConfig(base.Config):  # type: ignore[no-untyped-call]
     pagefind_from = c.Type(int, default=PAGEFIND_FROM)
     pagefind_part_words = c.Type(int, default=PART_WORDS)  # bounds Pagefind's memory (see pagefind_index)
     minify = c.Type(bool, default=True)
+    fast_pages = c.Type(bool, default=True)
 
 
 def uses_pagefind(setting: str, papers: int, threshold: int = PAGEFIND_FROM) -> bool:
@@ -101,6 +102,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.index_later = False  # `sitegen serve` runs Pagefind itself, in the background
         self.index: SiteIndex | None = None  # Pagefind's index, taking the pages as they are rendered
         self.dirty = False  # `mkdocs build --dirty`: only pages newer than their output are rendered
+        self.fast_path: fastpage.FastPath | None = None
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -112,6 +114,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 plugin = config["plugins"].get(name)
                 if plugin is not None and hasattr(plugin.config, "enabled"):
                     plugin.config.enabled = False
+        self.fast_path = fastpage.FastPath() if self.config.fast_pages else None
         return config
 
     def on_files(self, files: Any, config: Any) -> Any:
@@ -135,6 +138,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             files.remove(file)
         self.files = files
         return files
+
+    def on_pre_page(self, page: Any, config: Any, files: Any) -> Any:
+        """Paper pages in the shape sitegen writes get their HTML without Python-Markdown (`fastpage`)."""
+        if self.fast_path is not None and page.file.src_uri.startswith("papers/"):
+            self.fast_path.install(page)
+        return page
 
     def on_page_read_source(self, page: Any, config: Any) -> str | None:
         """A page's source, without its front matter if sitegen refuses it (anchors, aliases, size, depth)."""
