@@ -1,4 +1,4 @@
-"""Paper pages in the shape sitegen writes, turned into HTML without Python-Markdown.
+"""Paper pages in the shape sitegen writes, turned into HTML without Python-Markdown (or PyYAML).
 
 A paper page's body is, until a curator writes more than plain notes, always
 the same Markdown around one escaped abstract: the generator's comment, an
@@ -20,10 +20,14 @@ Whether the site's Markdown writes those bytes is checked once a build
 (`verified`): only with Python-Markdown's and MkDocs' usual extensions, and only
 when Python-Markdown renders probe pages exactly as `body_html` does (the
 `toc` options, for one, change the headings).
+
+Front matter in the layout sitegen writes is read by `yamltext` (what PyYAML
+would read, in two thirds of the time, and proven free of anchors and aliases).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -32,7 +36,9 @@ from typing import Any
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import YAML_RE as _FRONT_MATTER  # how MkDocs finds front matter
 
+from . import safeyaml, yamltext
 from .text import escape_html_text
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -126,16 +132,46 @@ class FastPath:
 
     def __init__(self) -> None:
         self.usable: bool | None = None
+        self.sole_reader: bool | None = None  # no other plugin reads page sources
+        self.sources = 0  # read through it
         self.pages = 0  # rendered through it
 
     def install(self, page: Any) -> None:
-        """Have MkDocs render this page with `render` below (MkDocs calls `page.render(config, files)`
-        between the `page_markdown` and `page_content` events, after every plugin changed the text)."""
+        """Have MkDocs read and render this page with `read_source` and `render` below.
+
+        MkDocs calls `page.read_source(config)` after the `pre_page` event and `page.render(config,
+        files)` between the `page_markdown` and `page_content` events (after every plugin changed
+        the text); an attribute of the page itself answers those calls, once each.
+        """
+        page.read_source = functools.partial(self.read_source, page)
         page.render = functools.partial(self.render, page)
+
+    def read_source(self, page: Any, config: Any) -> None:
+        """Read the page as MkDocs does; front matter in sitegen's layout read by `yamltext`.
+
+        `yamltext.load` reads only text it would write itself, so it reads what PyYAML would, and
+        such text holds no anchor, alias or deep nesting: the `page_read_source` check of the
+        sitegen plugin would pass it as it is.
+        """
+        del page.read_source  # the instance's own attribute: Page.read_source again from now on
+        if self.sole_reader is None:  # sitegen's own hook only: no other plugin changes sources
+            self.sole_reader = len(config.plugins.events["page_read_source"]) <= 1
+        source, data = None, None
+        if self.sole_reader:
+            with contextlib.suppress(OSError, ValueError):
+                source = page.file.content_string
+        match = _FRONT_MATTER.match(source) if source is not None else None
+        if match is not None and len(match.group(1)) <= safeyaml.MAX_CHARS:
+            data = yamltext.load(match.group(1))
+        if source is None or match is None or data is None:
+            page.read_source(config)
+        else:
+            page.markdown, page.meta = source[match.end():].lstrip("\n"), data
+            self.sources += 1
 
     def render(self, page: Any, config: Any, files: Any) -> None:
         """Render the page as MkDocs does: through the fast path when its body has sitegen's shape."""
-        del page.render  # the instance's own attribute: Page.render again from now on
+        del page.render
         if self.usable is None:
             self.usable = verified(config, files)
         content = body_html(page.markdown) if self.usable and page.markdown is not None else None

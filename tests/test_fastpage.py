@@ -166,6 +166,46 @@ def test_any_characters_render_as_python_markdown_does(abstract: str, notes: str
     assert_same_as_markdown(body_of(abstract, "\nA " + notes))
 
 
+def read_both_ways(folder: Path, name: str) -> tuple[tuple[Any, Any], tuple[Any, Any], bool]:
+    """(markdown, meta) of a page as MkDocs reads it, and as the fast path does; whether it read it."""
+    pages = []
+    path = fastpage.FastPath()
+    for fast in (False, True):
+        file = File(name, src_dir=str(folder), dest_dir="/site", use_directory_urls=True)
+        page = Page(None, file, CONFIG)
+        if fast:
+            path.install(page)
+        page.read_source(CONFIG)
+        pages.append((page.markdown, page.meta))
+        assert "read_source" not in vars(page)  # answered once; the class's own from then on
+    return pages[0], pages[1], path.sources == 1
+
+
+def test_front_matter_is_read_as_mkdocs_reads_it() -> None:
+    for path in sorted((REPO / "content/papers").glob("*.md")):
+        normal, fast, taken = read_both_ways(REPO / "content", f"papers/{path.name}")
+        assert taken and fast == normal and normal[1], path.name
+
+
+def test_front_matter_sitegen_does_not_write_is_read_by_pyyaml_as_before(tmp_path: Path) -> None:
+    (tmp_path / "papers").mkdir()
+    body = body_of("An abstract.")
+    cases = {  # front matter, and whether the fast path reads it
+        "aliases": ("---\na: &x [1, 2]\nb: *x\n---\n", False),  # refused by the plugin: no front matter
+        "nested": ("---\ntitle: T\nextra:\n  a: 1\n---\n", False),
+        "quoted": ('---\ntitle: "T: x"\n---\n', False),
+        "flow": ("---\ntags: [a, b]\n---\n", False),
+        "broken": ("---\ntitle: [unclosed\n---\n", False),
+        "none": ("", False),
+        "dots": ("---\ntitle: T\n...\n", True),  # YAML's other end marker: MkDocs reads it too
+    }
+    for name, (front, fast_read) in cases.items():
+        (tmp_path / f"papers/{name}.md").write_text(front + body, encoding="utf-8")
+        normal, fast, taken = read_both_ways(tmp_path, f"papers/{name}.md")
+        assert fast == normal and taken == fast_read, name
+    assert read_both_ways(tmp_path, "papers/aliases.md")[1][1] == {}
+
+
 def config_with(tmp_path: Path, extensions: str) -> Any:
     (tmp_path / "docs").mkdir(exist_ok=True)
     config = tmp_path / "mkdocs.yml"
