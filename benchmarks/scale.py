@@ -8,8 +8,13 @@ v1/v2, the same paper in a text dump and in JSON), then measures a cold
 (unless --no-mkdocs) `mkdocs build` on the same content. It prints wall time,
 peak memory, records per second, files written and the sitegen/mkdocs ratio.
 
+`mkdocs build` runs --runs times (medians are printed) into a fresh site/, as
+in CI (removing an old site/ is MkDocs' first step otherwise; its time is
+printed apart), and, where the site searches with Pagefind, as many times
+again without Pagefind's indexing (as `sitegen serve` builds).
+
 Run from the repository root:
-    python benchmarks/scale.py [SIZE ...] [--no-mkdocs] [--keep DIR]
+    python benchmarks/scale.py [SIZE ...] [--no-mkdocs] [--keep DIR] [--runs N]
 SIZE defaults to 1000 10000 100000.
 """
 
@@ -22,6 +27,7 @@ import random
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -208,7 +214,30 @@ def files_written(line: str) -> str:
     return str(int(match.group(1)) + int(match.group(2))) if match else "?"
 
 
-def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
+# `mkdocs build` with the sitegen plugin's Pagefind step left out, as `sitegen serve` builds.
+WITHOUT_PAGEFIND = """
+from mkdocs.config import load_config
+from mkdocs.commands.build import build
+config = load_config("mkdocs.yml")
+config.plugins["sitegen"].index_later = True
+config.plugins.on_startup(command="build", dirty=False)
+build(config)
+config.plugins.on_shutdown()
+"""
+
+
+def mkdocs_runs(root: Path, runs: int, pagefind: bool = True) -> dict[str, float]:
+    """Medians of `mkdocs build` runs into a fresh site/: wall seconds, peak MB, CPU seconds."""
+    command = [str(BIN / "mkdocs"), "build", "-q"] if pagefind else [sys.executable, "-c", WITHOUT_PAGEFIND]
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(root / "site", ignore_errors=True)
+        secs, mb, line = timed(command, root)
+        results.append((secs, mb, float(line.split("cpu: ", 1)[1].split()[0])))
+    return {key: statistics.median(r[i] for r in results) for i, key in enumerate(("secs", "mb", "cpu"))}
+
+
+def run(size: int, root: Path, mkdocs: bool, runs: int = 1) -> dict[str, object]:
     """Measure one corpus size."""
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(REPO / name, root / name)
@@ -224,7 +253,7 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
     write(extra, "jsonl", root / "sources/zz-new-dump.jsonl")
     row["one_dump"] = timed(sitegen, root)
     if mkdocs:
-        row["mkdocs"] = timed([str(BIN / "mkdocs"), "build", "-q"], root)
+        row["mkdocs"] = mkdocs_runs(root, runs)
         site = root / "site"
         pages = list((site / "papers").glob("*/index.html"))
         row["site_mb"] = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
@@ -239,6 +268,11 @@ def run(size: int, root: Path, mkdocs: bool) -> dict[str, object]:
         row["index_kb_per_paper"] = size / 1e3 / max(len(pages), 1)
         row["parts"] = site_parts(site, len(pages))
         row["papers"] = len(pages)
+        start = time.perf_counter()
+        shutil.rmtree(site)  # what `mkdocs build` does first when a site/ is there
+        row["clean_s"] = time.perf_counter() - start
+        if row["search"] == "Pagefind":
+            row["mkdocs_bare"] = mkdocs_runs(root, runs, pagefind=False)
     return row
 
 
@@ -287,13 +321,14 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--no-mkdocs", action="store_true", help="skip mkdocs build")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    parser.add_argument("--runs", type=int, default=1, help="mkdocs builds to take the median of")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = (args.keep / str(size)) if args.keep else Path(tmp)
             root.mkdir(parents=True, exist_ok=True)
-            row = run(size, root, not args.no_mkdocs)
+            row = run(size, root, not args.no_mkdocs, args.runs)
         cold, noop, one = row["cold"], row["noop"], row["one_dump"]
         print(f"\n{size} records")
         for label, (secs, mb, line) in (("cold", cold), ("no-op", noop), ("+1 dump", one)):  # type: ignore[misc]
@@ -302,12 +337,17 @@ def main() -> None:
         print("  " + cold[2].replace("\n", "\n  cold: "))  # type: ignore[index]
         print("  +1 dump: " + one[2].split("\n")[-1])  # type: ignore[index]
         if "mkdocs" in row:
-            secs, mb, line = row["mkdocs"]  # type: ignore[misc]
-            cpu = float(line.split("cpu: ", 1)[1].split()[0])
             papers = int(row["papers"])  # type: ignore[call-overload]
-            print(f"  mkdocs build        : {secs:7.2f} s  peak {mb:7.0f} MB;  sitegen/mkdocs (cold) "
-                  f"{cold[0] / secs:.0%}; {secs / papers * 1000:.2f} ms a paper page "  # type: ignore[index]
-                  f"({cpu / papers * 1000:.2f} ms of CPU time, all processes)")
+            runs = [("mkdocs build", row["mkdocs"])]
+            if "mkdocs_bare" in row:
+                runs.append(("  without Pagefind", row["mkdocs_bare"]))
+            for label, run_ in runs:
+                secs, mb, cpu = run_["secs"], run_["mb"], run_["cpu"]  # type: ignore[index]
+                print(f"  {label:20}: {secs:7.2f} s  peak {mb:7.0f} MB;  {secs / papers * 1000:.2f} ms a "
+                      f"paper page ({cpu / papers * 1000:.2f} ms of CPU time, all processes); "
+                      f"median of {args.runs} into a fresh site/")
+            print(f"  sitegen/mkdocs (cold) {cold[0] / row['mkdocs']['secs']:.0%}; "  # type: ignore[index]
+                  f"removing the old site/, which `mkdocs build` does first: {row['clean_s']:.2f} s")
             published = row["parts"]["whole site"][1] * papers / 1e3  # type: ignore[index]
             print(f"  site {row['site_mb']:.1f} MB ({published:.1f} MB published), "
                   f"largest paper page {row['largest_paper_kb']:.1f} KB, "
