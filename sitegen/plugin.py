@@ -103,6 +103,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.index: SiteIndex | None = None  # Pagefind's index, taking the pages as they are rendered
         self.dirty = False  # `mkdocs build --dirty`: only pages newer than their output are rendered
         self.fast_path: fastpage.FastPath | None = None
+        self.raw_blocks: fastpage.RawBlocks | None = None
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -115,6 +116,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 if plugin is not None and hasattr(plugin.config, "enabled"):
                     plugin.config.enabled = False
         self.fast_path = fastpage.FastPath() if self.config.fast_pages else None
+        self.raw_blocks = fastpage.RawBlocks() if self.config.fast_pages else None
         return config
 
     def on_files(self, files: Any, config: Any) -> Any:
@@ -173,10 +175,16 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         topic = page.meta.get("topic")
         if isinstance(topic, str):
             self.topic_urls[topic] = page.url
+        if self.raw_blocks is not None and page.meta.get("generated_by") == GENERATED:
+            return self.raw_blocks.set_aside(page, markdown, config)
         return markdown
 
+    @event_priority(100)  # first: other plugins see the blocks put back
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
-        """Links to pages in the HTML that sitegen writes into generated pages point at their URLs."""
+        """Blocks set aside from generated pages are put back; links to pages in the HTML that
+        sitegen writes into them point at their URLs."""
+        if self.raw_blocks is not None:
+            html = self.raw_blocks.put_back(page, html)
         if page.meta.get("generated_by") == GENERATED:
             return page_links(html, page, files)
         return html

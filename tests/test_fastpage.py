@@ -249,3 +249,49 @@ def test_a_site_built_with_and_without_the_fast_path_is_the_same(project: Path) 
     assert fast.keys() == slow.keys()
     assert [name for name in fast if fast[name] != slow[name]] == []
     assert "<em>this</em>" in fast[f"papers/{papers[0].stem}/index.html"].decode()
+
+
+def render_generated(body: str, name: str) -> tuple[tuple[Any, ...], tuple[Any, ...], bool]:
+    """A generated page rendered by Python-Markdown whole, and with its big raw blocks set aside."""
+    normal = page_of(body, name)
+    Page.render(normal, CONFIG, FILES)
+    blocks = fastpage.RawBlocks()
+    aside = page_of(body, name)
+    aside.markdown = blocks.set_aside(aside, body, CONFIG)
+    used = aside.markdown != body
+    Page.render(aside, CONFIG, FILES)
+    aside.content = blocks.put_back(aside, aside.content)
+    return fastpage._rendered(normal), fastpage._rendered(aside), used
+
+
+def test_topic_lists_set_aside_render_as_python_markdown_renders_them() -> None:
+    content = REPO / "content"
+    pages = [*sorted((content / "topics").glob("*.md")), content / "tags.md", content / "index.md"]
+    taken = 0
+    for path in pages:
+        body, _ = meta.get_data(path.read_text(encoding="utf-8"))
+        normal, aside, used = render_generated(body, f"topics/{path.name}")
+        assert aside == normal, path.name
+        taken += used
+    assert taken >= len(pages) // 2
+
+
+ITEM = '<li><a href="../papers/p.md" data-year="2024">A &amp; B &lt;i&gt;</a> &middot; x<br>\n  y</li>\n'
+
+
+@pytest.mark.parametrize(("inner", "set_aside"), [
+    ("<ul>\n" + ITEM * 40 + "</ul>", True),
+    ('<ul id="list" hidden>\n' + ITEM * 40 + '<li><a name="here">x</a></li>\n</ul>', True),  # anchors kept
+    ("<ul>\n" + ITEM * 40 + "\n</ul>", False),  # a blank line
+    ("<ul>\n" + ITEM * 40 + "<div>x</div>\n</ul>", False),  # a <div> of its own
+    ("<ul>\n" + ITEM * 40 + "<li markdown>*x*</li>\n</ul>", False),
+    ("<ul>\n" + ITEM * 40 + "<li>A & B</li>\n</ul>", False),  # a bare ampersand
+    ("<ul>\n" + ITEM * 40 + "<li id>x</li>\n</ul>", False),
+    ("<UL>\n" + ITEM * 40 + "</UL>", False),
+    ("<ul>\n" + ITEM + "</ul>", False),  # small: not worth it
+])
+def test_only_plain_raw_blocks_are_set_aside(inner: str, set_aside: bool) -> None:
+    body = f'# Topic\n\nText.\n\n<div class="sitegen-papers" data-search-exclude>\n{inner}\n</div>\n\nEnd.\n'
+    normal, aside, used = render_generated(body, "topics/t.md")
+    assert used == set_aside
+    assert aside == normal
