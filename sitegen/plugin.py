@@ -30,6 +30,10 @@ Size: every page is minified (``minify: false`` keeps them as rendered), the
 links sitegen writes as HTML into topic lists get their pages' URLs, and
 paper pages' texts are let go once written (MkDocs keeps every page's to the
 end of the build).
+
+Speed: paper pages in the shape sitegen writes are read and rendered without
+PyYAML and Python-Markdown, and topic pages' lists skip Python-Markdown
+(`fastpage`; ``fast_pages: false`` renders everything the usual way).
 """
 
 from __future__ import annotations
