@@ -103,21 +103,18 @@ EDITED_NOTES = [
     "\nCRLF\r\n", "\n[TOC]\n", "\n<div markdown>\n*x*\n</div>\n", "\nsnake_case\n", "\nA ~~strike~~\n",
     "\n*[HTML]: Hyper Text\n", "\n[1]: https://example.org\n", "\n: definition\n", "\nA\u00a0\n",
 ]
-EDITED_BODIES = [
-    body_of("x").replace("<p>x</p>", '<p><img src="x" onerror="alert(1)"></p>'),
-    body_of("x").replace("<p>x</p>", "<p>a</p>\n<p>b</p>"),
-    body_of("x").replace("<p>x</p>", '<p><a href="javascript:alert(1)" rel="nofollow noopener">x</a></p>'),
-    body_of("x").replace("<p>x</p>", '<p><a href="https://e.org" onclick="alert(1)">x</a></p>'),
-    body_of("x").replace("<p>x</p>", "<p>a\n\nb</p>"),
-    body_of("x").replace("<p>x</p>", "<p>&para; &#60;</p>"),
-    body_of("x").replace('<div class="sitegen-abstract">', '<div class="sitegen-abstract" markdown>'),
-    body_of("x").replace("## Abstract", "## Summary"),
-    body_of("x").replace("## Abstract", "## Abstract {#top}"),
-    body_of("x").replace("<!-- Written", "<!-- written"),
-    body_of("x").replace("\n\n## Notes", "\n\nMore text.\n\n## Notes"),
-    body_of("x").replace("## Notes\n", "## My notes\n"),
-    "# Title\n\n" + body_of("x"),
-    body_of("x") + "\n## More\n",
+# (text of a body sitegen writes, what a curator or a hostile source made of it)
+EDITS = [
+    ("<p>x</p>", '<p><img src="x" onerror="alert(1)"></p>'), ("<p>x</p>", "<p>a</p>\n<p>b</p>"),
+    ("<p>x</p>", '<p><a href="javascript:alert(1)" rel="nofollow noopener">x</a></p>'),
+    ("<p>x</p>", '<p><a href="https://e.org" onclick="alert(1)">x</a></p>'), ("<p>x</p>", "<p>a\n\nb</p>"),
+    ("<p>x</p>", "<p>&para; &#60;</p>"),
+    ('<div class="sitegen-abstract">', '<div class="sitegen-abstract" markdown>'),
+    ("## Abstract", "## Summary"), ("## Abstract", "## Abstract {#top}"), ("<!-- Written", "<!-- written"),
+    ("\n\n## Notes", "\n\nMore text.\n\n## Notes"), ("## Notes\n", "## My notes\n"),
+]
+EDITED_BODIES = [body_of("x").replace(old, new) for old, new in EDITS] + [
+    "# Title\n\n" + body_of("x"), body_of("x") + "\n## More\n",
 ]
 
 
