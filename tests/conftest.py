@@ -7,6 +7,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "sources"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# The key that signs build caches lives in the user's cache folder: the tests' own, not the user's
+# (set before any test, so that the builds the tests start as processes use it too).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="sitegen-tests-cache-")
 
 
 def make_project(root: Path, sources: list[Path] | None = None) -> Path:

@@ -67,3 +67,30 @@ def test_a_damaged_cache_is_a_miss(project: Path) -> None:
     again = forced(project)
     assert (again.records, again.papers) == (first.records, first.papers)
     assert (project / "content" / CACHE).read_bytes() != b"not a pickle"
+
+
+def test_a_cache_sitegen_did_not_sign_is_never_unpickled(project: Path, tmp_path: Path) -> None:
+    # A repository could ship content/.sitegen/dedupe.pickle: loading it would run its code.
+    import pickle
+
+    from sitegen.buildcache import _MAGIC, load_parsed
+
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (marker.write_text, ("pwned",))
+
+    forced(project)
+    cache = project / "content" / CACHE
+    signed = cache.read_bytes()
+    key = signed[len(_MAGIC):signed.index(b"\n", len(_MAGIC))].decode()
+    body = pickle.dumps(Payload())
+    for forged in (body,  # a bare pickle, as the cache once was
+                   _MAGIC + key.encode() + b"\n" + body + b"0" * 64,  # the right key, a made-up signature
+                   signed[:-64] + body + signed[-64:]):  # a signed file with something added
+        cache.write_bytes(forged)
+        assert load_parsed(project / "content", key) is None
+        assert not marker.exists()
+    cache.write_bytes(signed)
+    assert load_parsed(project / "content", key) is not None
