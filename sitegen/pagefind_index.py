@@ -336,8 +336,9 @@ def page_record(page: str, url: str = "") -> str | None:
     """
     if _LATER_PAGE.match(url):
         return None
-    marker = page.find(" data-pagefind-body")  # where the marked element starts, found fast
-    body = _inner(page, _BODY.match(page, page.rfind("<", 0, marker))) if marker >= 0 else None
+    # The marked element, looked for in tags of the body only: an untrusted title in <title> or a
+    # <meta> may hold the words " data-pagefind-body" too (as text, escaped, so never inside a tag).
+    body = _inner(page, _BODY.search(page, max(page.find("<body"), 0)))
     if body is None:
         body = _inner(page, _ARTICLE.search(page))
     if body is None:

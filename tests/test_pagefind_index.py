@@ -100,3 +100,12 @@ def test_services_still_running_are_ended_by_stop_all() -> None:
     stop_all()
     assert process.poll() is not None
     stop_all()  # nothing left: a second call is harmless
+
+
+def test_a_title_naming_the_body_marker_does_not_widen_the_record() -> None:
+    # An untrusted title is escaped text in <title> and <meta>, yet holds the marker's words.
+    hostile = PAPER.format(n=1).replace(
+        "<title>T</title>", '<title>x data-pagefind-body y</title><meta content="a data-pagefind-body">')
+    record = page_record(hostile, "/papers/sparse/")
+    assert record is not None and "Monosemantic features1" in record
+    assert "Related papers" not in record and "Home Topics Tags" not in record
