@@ -111,9 +111,13 @@ class Service:
         self._writing: int | None = None
         self._reader = threading.Thread(target=self._read, args=(self._proc.stdout,), daemon=True)
         self._reader.start()
-        self._index = int(self.wait(self._send(
-            {"type": "NewIndex", "config": {"exclude_selectors": list(EXCLUDE_SELECTORS)}},
-            "creating an index", flush=True))["index_id"])
+        try:
+            self._index = int(self.wait(self._send(
+                {"type": "NewIndex", "config": {"exclude_selectors": list(EXCLUDE_SELECTORS)}},
+                "creating an index", flush=True))["index_id"])
+        except BaseException:
+            self.kill()
+            raise
 
     def _send(self, payload: dict[str, Any], about: str, flush: bool = False) -> int:
         with self._answered:
@@ -145,14 +149,19 @@ class Service:
     def _read(self, stdout: IO[bytes] | None) -> None:
         assert stdout is not None
         buffer = b""
-        while chunk := os.read(stdout.fileno(), 1 << 16):
-            *messages, buffer = (buffer + chunk).split(b",")
-            for raw in messages:
-                self._answer(json.loads(base64.b64decode(raw)))
-        with self._answered:
-            if self._error is None and not self._closing:
-                self._error = "Pagefind stopped unexpectedly"
-            self._answered.notify_all()
+        try:
+            while chunk := os.read(stdout.fileno(), 1 << 16):
+                *messages, buffer = (buffer + chunk).split(b",")
+                for raw in messages:
+                    self._answer(json.loads(base64.b64decode(raw)))
+        except (ValueError, TypeError, AttributeError, OSError) as exc:  # an answer it cannot read
+            with self._answered:
+                self._error = self._error or f"Pagefind answered what sitegen cannot read ({exc})"
+        finally:  # whoever waits for an answer learns that none will come
+            with self._answered:
+                if self._error is None and not self._closing:
+                    self._error = "Pagefind stopped unexpectedly"
+                self._answered.notify_all()
 
     def _answer(self, response: dict[str, Any]) -> None:
         payload = response.get("payload") or {}

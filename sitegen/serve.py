@@ -437,8 +437,11 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
     _logging()
     site_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
     url = f"http://{host}:{port}/"
-    site = Site(config_file, site_dir, url)
+    # Stopped by a signal (a terminal closed, a process manager), the site folder is removed too,
+    # from the first build on.
+    signal.signal(signal.SIGTERM, lambda *_: _interrupt())
     try:
+        site = Site(config_file, site_dir, url)
         seconds = site.build(index_now=True)
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
@@ -452,8 +455,6 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         rebuild.unchanged = server.keep_pages
         server.error_handler = lambda code: _error_page(site_dir, code)
         server.watch_project(recorder)
-        # Stopped by a signal (a terminal closed, a process manager), the site folder is removed too.
-        signal.signal(signal.SIGTERM, lambda *_: _interrupt())
         try:
             server.serve()  # type: ignore[no-untyped-call]
         except KeyboardInterrupt:
