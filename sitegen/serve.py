@@ -209,7 +209,8 @@ class Site:
         self._index_lock = threading.Lock()
         self._index_again = threading.Event()
         self._lock = threading.Lock()  # one pass at a time over MkDocs' state
-        self._pending: threading.Thread | None = None
+        self._pending_lock = threading.Lock()
+        self._pending_running = False  # a thread renders the pending pages (set and read under the lock)
 
     def build(self, index_now: bool = False) -> float:
         """MkDocs' whole build, with the configuration read again; seconds taken.
@@ -227,9 +228,11 @@ class Site:
         """Render what the changed files of content/ need (paths relative to it); Pagefind follows."""
         with self._lock:
             done = self.live.update(changed)
-        if self.live.pending and (self._pending is None or not self._pending.is_alive()):
-            self._pending = threading.Thread(target=self._render_pending, daemon=True)
-            self._pending.start()
+        with self._pending_lock:
+            start_pending = bool(self.live.pending) and not self._pending_running
+            self._pending_running |= start_pending
+        if start_pending:
+            threading.Thread(target=self._render_pending, daemon=True).start()
         elif done.rendered or done.whole:
             self._index_if_pagefind()
         return done
@@ -243,16 +246,21 @@ class Site:
         while True:
             with self._lock:
                 batch = sorted(self.live.pending)[:PENDING_BATCH]
-                if not batch:
-                    break
-                self.live.update(batch)
+                if batch:
+                    self.live.update(batch)
+            if not batch:
+                with self._pending_lock:  # a pass adding pages now sees no thread, and starts one
+                    if not self.live.pending:
+                        self._pending_running = False
+                        break
             time.sleep(0)  # let a waiting pass in
         self._index_if_pagefind()
 
     def settle(self, timeout: float = 600) -> None:
         """Wait until the pending pages are rendered."""
-        if self._pending is not None:
-            self._pending.join(timeout)
+        end = time.monotonic() + timeout
+        while self._pending_running and time.monotonic() < end:
+            time.sleep(0.05)
 
     def _index_if_pagefind(self) -> None:
         plugin = self.live.plugin
@@ -262,25 +270,31 @@ class Site:
     def index(self) -> None:
         """Index the site with Pagefind in a background thread; a pass during it asks for one more."""
         self._index_again.set()
-        if self._index_lock.locked():
-            return
-        threading.Thread(target=self._index_loop, daemon=True).start()
+        if not self._index_lock.locked():
+            threading.Thread(target=self._index_loop, daemon=True).start()
 
     def _index_loop(self) -> None:
-        with self._index_lock:
-            while self._index_again.is_set():
-                self._index_again.clear()
-                fresh, old = self.site_dir / ".pagefind-next", self.site_dir / ".pagefind-old"
-                try:
-                    run_pagefind(self.site_dir, output=fresh, background=True)
-                except Exception as exc:  # reported, and the previous index keeps answering
-                    log.error(str(exc))
-                    continue
-                current = self.site_dir / "pagefind"
-                if current.exists():
-                    current.rename(old)
-                fresh.rename(current)
-                shutil.rmtree(old, ignore_errors=True)
+        # A request made while the lock is being released is taken by this loop's next turn.
+        while self._index_again.is_set() and self._index_lock.acquire(blocking=False):
+            try:
+                self._index_rounds()
+            finally:
+                self._index_lock.release()
+
+    def _index_rounds(self) -> None:
+        while self._index_again.is_set():
+            self._index_again.clear()
+            fresh, old = self.site_dir / ".pagefind-next", self.site_dir / ".pagefind-old"
+            try:
+                run_pagefind(self.site_dir, output=fresh, background=True)
+            except Exception as exc:  # reported, and the previous index keeps answering
+                log.error(str(exc))
+                continue
+            current = self.site_dir / "pagefind"
+            if current.exists():
+                current.rename(old)
+            fresh.rename(current)
+            shutil.rmtree(old, ignore_errors=True)
 
 
 PENDING_BATCH = 25  # pages rendered in one go after a pass (about 0.5 s at 10,000 papers)
@@ -363,9 +377,26 @@ class Rebuilder:
         if not paths:  # only sitegen's own state or temporary files: nothing to show
             self.unchanged()
             return
+        try:
+            self._pass(paths)
+        except BaseException:
+            for path in paths:  # not seen after all: the next pass renders them
+                self._seen.pop(path, None)
+            raise
+
+    def _preview(self) -> list[str] | None:
+        """The preview's pages, unless sitegen's build is writing content/ now (then: None)."""
+        if self.preview is None or not self._background.acquire(blocking=False):
+            return None
+        try:
+            return self.preview()
+        finally:
+            self._background.release()
+
+    def _pass(self, paths: set[str]) -> None:
         work = plan(paths, self.project)
         start = time.perf_counter()
-        written = self.preview() if work.sitegen and work.taxonomy_only and self.preview is not None else None
+        written = self._preview() if work.sitegen and work.taxonomy_only else None
         if written is not None:  # what the browser shows first; sitegen's build follows in the background
             # Named here: their file events may come after this pass (and are then left out, below).
             paths |= self._new({str(self.project.content / rel) for rel in written} | self.changes())
