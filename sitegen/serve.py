@@ -243,17 +243,22 @@ class Site:
         The browser shows the changed pages meanwhile; a pass for a new change
         waits for one batch at most.
         """
-        while True:
-            with self._lock:
-                batch = sorted(self.live.pending)[:PENDING_BATCH]
-                if batch:
-                    self.live.update(batch)
-            if not batch:
-                with self._pending_lock:  # a pass adding pages now sees no thread, and starts one
-                    if not self.live.pending:
-                        self._pending_running = False
-                        break
-            time.sleep(0)  # let a waiting pass in
+        try:
+            while True:
+                with self._lock:
+                    batch = sorted(self.live.pending)[:PENDING_BATCH]
+                    if batch:
+                        self.live.update(batch)
+                if not batch:
+                    with self._pending_lock:  # a pass adding pages now sees no thread, and starts one
+                        if not self.live.pending:
+                            self._pending_running = False
+                            break
+                time.sleep(0)  # let a waiting pass in
+        except BaseException:
+            with self._pending_lock:  # the next pass starts another thread
+                self._pending_running = False
+            raise
         self._index_if_pagefind()
 
     def settle(self, timeout: float = 600) -> None:
