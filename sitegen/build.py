@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,11 @@ def _text(value: object) -> str:
     # A curator's page may spell any character ("\x07" in double quotes, a NUL in the body);
     # none may reach a generated page, a feed or an export.
     return clean_text(str(value))[0]
+
+
+def shown(slug: str, meta: dict[str, Any], alias: Mapping[str, str]) -> bool:
+    """Whether a paper page is on the site: not hidden, and not merged into another page."""
+    return meta.get("hidden") is not True and slug not in alias
 
 
 def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
@@ -247,7 +253,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     # 4. Generated pages, from every paper page as it will be on disk.
     with stages.stage("site"):
         views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
-                 if meta.get("hidden") is not True and slug not in overrides.alias]
+                 if shown(slug, meta, overrides.alias)]
         del final  # every later stage works from the views (the front matter was 200 MB at 100,000)
         result.papers = len(views)
         # Related papers need only the views: on the second core, while the rest is rendered and written.

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .build import PAPERS, _view
+from .build import PAPERS, _view, shown
 from .config import Config
 from .models import display_path
 from .pages import Page, parse_page
@@ -68,10 +68,9 @@ class Preview:
     def views(self) -> list[PaperView]:
         """What the generated pages show of each paper on the site, in the build's order."""
         alias = read_overrides(self.pages(), [], self.config.root).alias
-        shown = sorted(((page, view) for _, page, view in self._pages.values()
+        listed = sorted(((page, view) for _, page, view in self._pages.values()
                         if page is not None and view is not None), key=lambda pv: pv[0].slug)
-        return [view for page, view in shown
-                if page.meta.get("hidden") is not True and page.slug not in alias]
+        return [view for page, view in listed if shown(page.slug, page.meta, alias)]
 
     def write(self) -> list[str] | None:
         """Write the generated pages that the taxonomy now makes different: the files written, or
