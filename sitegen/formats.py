@@ -12,14 +12,11 @@ import io
 import json
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .fields import canonical_key, gather, hf_api_fields, looks_like_hf_api, to_record
-from .models import Diagnostic, Record, SourceRef
+from .models import Diagnostic, Record, SourceFile, SourceRef
 from .text import Scrubber, clean_text
-
-if TYPE_CHECKING:
-    from .parse import SourceFile
 
 FORMATS = ("hf-text", "hf-api", "json", "jsonl", "csv", "tsv", "bibtex", "ris")
 _EXTENSIONS = {

@@ -23,6 +23,15 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    """A file to read and the name it is reported under (relative to its sources folder)."""
+
+    path: Path
+    name: str
+    display: str
+
+
+@dataclass(frozen=True)
 class Link:
     """A URL found in a paper's text, with what it most likely points at."""
 

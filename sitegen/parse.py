@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .formats import detect_format, parse_bibtex, parse_delimited, parse_json, parse_jsonl
 from .models import Diagnostic, Record, SourceRef, display_path
+from .models import SourceFile as SourceFile  # the type of this stage's input, as callers name it
 from .parallel import parallel_map
 from .ris import parse_ris
 from .text import Scrubber, clean_latex, extract_links
@@ -35,15 +35,6 @@ _GLUED_PREFIX = "Subscribe"
 # Titles in the seeds are at most 176 characters with no sentence break;
 # abstracts are at least 400 characters.
 _TITLE_MAX = 300
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file to read and the name it is reported under (relative to its sources folder)."""
-
-    path: Path
-    name: str
-    display: str
 
 
 # Notes kept beside the dumps in a sources folder (`sitegen new` writes one): not listings.

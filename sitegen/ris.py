@@ -8,13 +8,10 @@ problem names the line its record starts on.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .fields import to_record
-from .models import Diagnostic, Record, SourceRef
-
-if TYPE_CHECKING:
-    from .parse import SourceFile
+from .models import Diagnostic, Record, SourceFile, SourceRef
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 # RIS reference types in BibTeX's words, where BibTeX has one; others are kept lower-cased.
