@@ -18,8 +18,7 @@ from typing import Any
 
 from .models import Paper
 from .pages import Page, tag_names
-from .render import AUTO_TAGS
-from .tag import TagSettings, Topic
+from .tag import AUTO_TAGS, TagSettings, Topic
 
 C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
 MIN_DF = 2  # a word of one paper only says nothing about a topic

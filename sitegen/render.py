@@ -12,10 +12,10 @@ import jinja2
 from . import yamltext
 from .models import Citation, Paper, SourceRef
 from .pages import Page, source_ref
+from .tag import AUTO_TAGS as AUTO_TAGS  # also read from here by retag
 from .tag import Matcher, TagSettings, tag_paper
 from .text import escape_html_text
 
-AUTO_TAGS = "auto_tags"
 PAPER_TEMPLATE = "paper.html"  # the packaged layout of paper pages (sitegen/theme/paper.html)
 
 

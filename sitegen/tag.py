@@ -27,6 +27,9 @@ THRESHOLD = 0.5  # the confidence a second or third topic needs (see benchmarks/
 # Each term point multiplies the doubt by this: a second topic needs five points from terms alone (a
 # title match and two abstract terms), four let through wrong topics (tests/fixtures/seed_labels.yml).
 TERM_DECAY = 0.87
+# The front-matter field that remembers the topics sitegen gave a page, so a later tagging can tell
+# them from the curator's own.
+AUTO_TAGS = "auto_tags"
 
 
 @dataclass(frozen=True)
