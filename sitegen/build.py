@@ -173,6 +173,8 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
     """Run a whole build for a configuration; skip it when nothing changed since the last one.
 
     `pages`: content/papers as read_pages reads it now, when the caller has it already (retag).
+    `force`: build even if nothing changed, and reuse nothing of the last build (its parse and
+    dedupe cache, its related papers): everything is made again from the sources and kept anew.
     """
     stages = stages or Stages()
     with stages.stage("fingerprint"):
@@ -196,7 +198,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
     # Related papers are computed in a helper process, forked now while the build is small:
     # it imports scikit-learn while sources are read, and gets its job once the papers are known.
     with Standby(prepare, related_file) as helper:
-        result = _build(config, files, problems, stages, helper, pages)
+        result = _build(config, files, problems, stages, helper, pages, force)
     with stages.stage("fingerprint"):
         state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
         write_pages(config.content, {STATE: state})
@@ -204,7 +206,8 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
-           stages: Stages, helper: Standby[RelatedJob, str], read: PagesRead | None) -> BuildResult:
+           stages: Stages, helper: Standby[RelatedJob, str], read: PagesRead | None,
+           force: bool) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
@@ -213,7 +216,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
     report.extend(problems)
     with stages.stage("parse"):
         key = sources_key(config, [f.path for f in files])
-        parsed = load_parsed(config.content, key) or Parsed(key, *parse_sources(files, config.format))
+        parsed = (None if force else load_parsed(config.content, key)) or Parsed(
+            key, *parse_sources(files, config.format))
         records = parsed.records
     report.extend(parsed.problems)
     with stages.stage("read pages"):
@@ -260,7 +264,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         slugs, titles = [v.slug for v in views], [v.title for v in views]
         texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
         key = related_key(slugs, titles, texts)
-        cached = cached_related(config.content, key)
+        cached = None if force else cached_related(config.content, key)
         related = (helper.submit((key, slugs, titles, texts)) if cached is None
                    else lambda text=cached: text)
         del texts

@@ -108,7 +108,8 @@ def _print(problems: list[Diagnostic]) -> None:
 @_source_options
 @_project_options
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any input problem is found.")
-@click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
+@click.option("--force", is_flag=True,
+              help="Rebuild everything from the sources, even when nothing changed; reuse no cached result.")
 @click.option("--timings", is_flag=True, help="Print how long each stage of the build took.")
 def build_command(sources: tuple[str, ...], fmt: str | None, project: Path | None, content: str | None,
                   verbose: bool, strict: bool, force: bool, timings: bool) -> None:
