@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .build import PAPERS, _view, shown
 from .config import Config
+from .filememo import FileMemo
 from .models import display_path
 from .pages import Page, parse_page
 from .reconcile import read_overrides
@@ -27,7 +28,7 @@ from .state import load_state
 from .tag import load_topics
 from .write import write_pages
 
-Stat = tuple[int, int]
+Read = tuple[Page | None, PaperView | None]
 
 
 class Preview:
@@ -35,40 +36,33 @@ class Preview:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._pages: dict[str, tuple[Stat, Page | None, PaperView | None]] = {}
+        self._memo = FileMemo(self._read)
+        self._pages: list[Read] = []  # of every .md file in content/papers, by name
         self._env = environment()
+
+    def _read(self, name: str) -> Read:
+        path = Path(name)
+        try:
+            page = parse_page(path, path.read_text(encoding="utf-8"), display_path(path, self.config.root))[0]
+        except (OSError, UnicodeDecodeError):
+            page = None
+        return page, (_view(page.slug, page.meta, page.abstract) if page is not None else None)
 
     def pages(self) -> list[Page]:
         """The paper pages that parse, read again only where the file changed since last time."""
         folder = self.config.content / PAPERS
-        found: dict[str, tuple[Stat, Page | None, PaperView | None]] = {}
         try:
             entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md")), key=lambda e: e.name)
         except OSError:
             entries = []
-        for entry in entries:
-            try:
-                stat = entry.stat()
-            except OSError:
-                continue
-            key = (stat.st_mtime_ns, stat.st_size)
-            known = self._pages.get(entry.path)
-            if known is None or known[0] != key:
-                path = Path(entry.path)
-                try:
-                    page = parse_page(path, path.read_text(encoding="utf-8"),
-                                      display_path(path, self.config.root))[0]
-                except (OSError, UnicodeDecodeError):
-                    page = None
-                known = (key, page, _view(page.slug, page.meta, page.abstract) if page is not None else None)
-            found[entry.path] = known
-        self._pages = found
-        return [page for _, page, _ in found.values() if page is not None]
+        self._pages = [self._memo.get(entry.path) for entry in entries]  # a file gone meanwhile: None
+        self._memo.keep_only({entry.path for entry in entries})
+        return [page for page, _ in self._pages if page is not None]
 
     def views(self) -> list[PaperView]:
         """What the generated pages show of each paper on the site, in the build's order."""
         alias = read_overrides(self.pages(), [], self.config.root).alias
-        listed = sorted(((page, view) for _, page, view in self._pages.values()
+        listed = sorted(((page, view) for page, view in self._pages
                         if page is not None and view is not None), key=lambda pv: pv[0].slug)
         return [view for page, view in listed if shown(page.slug, page.meta, alias)]
 
