@@ -204,6 +204,62 @@ def test_marking_a_paper_read_survives_a_reload(page: Any, site: str) -> None:
     assert state == {"sparse-autoencoders-find-monosemantic-features-in-language-models": {"read": True}}
 
 
+def scheme_after_loading(page: Any, url: str) -> str:
+    """The colour scheme a page shows once loaded afresh (not by instant navigation)."""
+    page.goto(url)
+    return str(page.evaluate("document.body.dataset.mdColorScheme"))
+
+
+def stored_keys(page: Any) -> list[str]:
+    return sorted(page.evaluate("Object.keys(localStorage)"))
+
+
+def test_the_colour_scheme_chosen_on_one_page_is_kept_on_every_page(page: Any, site: str) -> None:
+    page.goto(site)
+    page.get_by_title("Switch to dark mode").click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    assert "/.__palette" in stored_keys(page)  # kept under the site's root, as Material keeps it
+    for path in (SAE, "topics/object-detection/", "tags/"):
+        assert scheme_after_loading(page, f"{site}{path}") == "slate", path
+    page.get_by_title("Switch to light mode").click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
+    assert scheme_after_loading(page, f"{site}{SAE}") == "default"
+
+
+@pytest.fixture(scope="module")
+def scoped_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site with a cookie consent and `extra.scope: /`, served one folder below the server's root."""
+    root = tmp_path_factory.mktemp("scoped")
+    make_project(root, [FIXTURES / "small.txt"])
+    small_taxonomy(root)
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("\nextra:\n  scope: /\n  consent:\n    title: Cookie consent\n"
+                     "    description: We would like to know how you use the list.\n")
+    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
+    build(load_config(root))
+    built = mkdocs_build(root)
+    assert built.returncode == 0, built.stderr
+    url, server = serve(root)
+    yield f"{url}site/"
+    server.shutdown()
+
+
+def test_consent_and_scheme_are_kept_under_the_configured_scope(page: Any, scoped_site: str) -> None:
+    site = scoped_site
+    page.goto(site)
+    consent = page.locator("#__consent")
+    consent.get_by_role("button", name="Accept").click()  # shown after a moment, as Material does
+    page.wait_for_load_state()  # Material reloads the page once the choice is kept
+    page.get_by_title("Switch to dark mode").click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    # Under the server's root, as `extra.scope: /` asks (the site's own root would be /site/).
+    assert stored_keys(page) == ["/.__consent", "/.__palette"]
+    for path in (SAE, "topics/object-detection/"):
+        assert scheme_after_loading(page, f"{site}{path}") == "slate", path
+        page.wait_for_timeout(400)  # Material shows the dialog 250 ms after the page, when no choice is kept
+        assert consent.is_hidden(), path
+
+
 def test_feeds_and_exports_download_and_parse(page: Any, site: str) -> None:
     page.goto(site)
     feed = page.locator("link[type='application/atom+xml']").first.get_attribute("href")
