@@ -20,7 +20,7 @@ from .buildcache import Parsed, load_parsed, papers_for, save_parsed, sources_ke
 from .config import Config
 from .dedupe import DedupeResult, dedupe
 from .exports import render_exports
-from .feeds import feed_path, render_feed
+from .feeds import FEEDS_SITEMAP, feed_path, render_feed, render_feeds_sitemap
 from .learn import learned_for_new
 from .models import Diagnostic, Paper, Report, display_path
 from .pages import Page, parse_page, read_pages, source_ref, tag_names
@@ -278,6 +278,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         generated[FEEDS_ALL] = render_feed(views, info, config.site_url)
         for topic in topics:
             generated[feed_path(topic)] = render_feed(members[topic.name], info, config.site_url, topic)
+        generated[FEEDS_SITEMAP] = render_feeds_sitemap(
+            [FEEDS_ALL, *(feed_path(topic) for topic in topics)], config.site_url)
 
     # 5. Write: paper pages first, so that their texts are freed before the exports are rendered.
     with stages.stage("write"):

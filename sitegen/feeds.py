@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -13,6 +14,10 @@ from .text import is_safe_url, slugify
 
 FEEDS = "feeds"
 FEED_SIZE = 50
+# Material's scripts fetch the sitemap.xml beside every <link rel="alternate"> of a page (they are
+# meant for the site in other languages); the feed links every page carries for feed readers are
+# such links, so without this file each page load asked for feeds/sitemap.xml and got a 404.
+FEEDS_SITEMAP = f"{FEEDS}/sitemap.xml"
 
 
 def feed_path(topic: Topic | None = None) -> str:
@@ -67,3 +72,14 @@ def render_feed(
         entry.published(_date(paper.added))
     text: bytes = feed.atom_str(pretty=True)
     return text.decode("utf-8")
+
+
+def render_feeds_sitemap(feeds: Sequence[str], site_url: str) -> str:
+    """The sitemap of the feeds folder: its feeds (paths as feed_path gives them) when the site's URL is set.
+
+    A sitemap lists absolute URLs only, so without a site URL it lists none.
+    """
+    base = site_url.rstrip("/")
+    urls = "".join(f"<url><loc>{escape(f'{base}/{path}')}</loc></url>\n" for path in feeds) if base else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n')

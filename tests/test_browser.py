@@ -410,6 +410,20 @@ def test_a_new_list_goes_home_topic_paper_and_searches(page: Any, new_lists: dic
 
 
 @pytest.mark.wheel
+def test_no_request_of_a_page_fails_and_feeds_stay_discoverable(page: Any, new_lists: dict[str, str]) -> None:
+    site = new_lists["seeds"]
+    failed: list[str] = []
+    page.on("response", lambda response: failed.extend(
+        [f"{response.status} {response.url}"] if response.status >= 400 else []))
+    feeds = 'link[rel=alternate][type="application/atom+xml"]'  # as feed readers look for them
+    for path, count in (("", 1), ("topics/object-detection/", 2), (SSD, 1)):
+        page.goto(f"{site}{path}")
+        page.wait_for_load_state("networkidle")  # Material's scripts fetch sitemaps after the page
+        assert page.locator(feeds).count() == count, path
+    assert failed == []
+
+
+@pytest.mark.wheel
 def test_a_new_list_filters_and_keeps_reading_state(page: Any, new_lists: dict[str, str]) -> None:
     site = new_lists["seeds"]
     page.goto(f"{site}topics/object-detection/")

@@ -14,7 +14,7 @@ def test_build_prints_one_summary_line(project: Path) -> None:
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert lines == [
-        "sitegen: 4 records read from 1 files, 1 duplicates merged, 3 papers; files: 31 new, "
+        "sitegen: 4 records read from 1 files, 1 duplicates merged, 3 papers; files: 32 new, "
         "0 updated, 0 unchanged; 5 topics (2 papers tagged); 0 errors, 0 warnings"
     ]
 

@@ -18,6 +18,7 @@ from sitegen import site
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
+from sitegen.feeds import render_feeds_sitemap
 from sitegen.related import related_papers
 
 from .test_site import mkdocs_build
@@ -62,6 +63,21 @@ def test_feeds_are_valid_atom_with_titles_abstracts_links_and_topics(project: Pa
     topic = ET.parse(project / "content/feeds/interpretability.xml").getroot()
     assert [e.findtext(f"{ATOM}title") for e in topic.findall(f"{ATOM}entry")] == [
         "Sparse Autoencoders Find Monosemantic Features in Language Models"]
+
+
+def test_the_feeds_folder_has_the_sitemap_materials_scripts_ask_for(project: Path) -> None:
+    # Material fetches sitemap.xml beside each <link rel="alternate"> of a page, feed links too.
+    sitemap = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write('site_url = "https://example.org/list/"\n')
+    run(project)
+    root = ET.parse(project / "content/feeds/sitemap.xml").getroot()
+    locs = [u.findtext(f"{sitemap}loc") for u in root]
+    feeds = {f"https://example.org/list/feeds/{p.name}" for p in (project / "content/feeds").glob("*.xml")}
+    assert locs[0] == "https://example.org/list/feeds/all.xml" and len(locs) == len(set(locs)) > 1
+    assert set(locs) == feeds - {"https://example.org/list/feeds/sitemap.xml"}
+    empty = ET.fromstring(render_feeds_sitemap(["feeds/all.xml"], ""))  # URLs are absolute: none without one
+    assert empty.tag == f"{sitemap}urlset" and list(empty) == []
 
 
 def test_exports_parse_and_leave_hidden_papers_out(project: Path) -> None:
