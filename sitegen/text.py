@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from .models import Diagnostic, Link
 
@@ -147,11 +147,6 @@ def escape_markdown(text: str) -> str:
     """Make untrusted text inert inside a Markdown paragraph, list item or link label."""
     text = html.escape(" ".join(text.split()), quote=False)
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def markdown_url(url: str) -> str:
-    """A URL made safe to place inside a Markdown link target."""
-    return quote(url, safe=":/?#@!$&'*+,;=%~-._")
 
 
 def snippet(text: str, limit: int = 220) -> str:
