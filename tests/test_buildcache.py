@@ -139,7 +139,7 @@ def test_a_signed_cache_of_classes_since_moved_is_a_miss(project: Path) -> None:
 
     from sitegen.buildcache import _MAC, _MAGIC, load_parsed, signing_key
 
-    first = forced(project)
+    first = rebuilt(project)
     cache = project / "content" / CACHE
     signed = cache.read_bytes()
     start = signed.index(b"\n", len(_MAGIC)) + 1
@@ -152,6 +152,6 @@ def test_a_signed_cache_of_classes_since_moved_is_a_miss(project: Path) -> None:
     mac = hmac.new(secret, body, hashlib.sha256).hexdigest().encode("ascii")
     cache.write_bytes(signed[:start] + body + mac)
     assert load_parsed(project / "content", key) is None
-    again = forced(project)
+    again = rebuilt(project)
     assert (again.records, again.papers) == (first.records, first.papers)
     assert load_parsed(project / "content", key) is not None
