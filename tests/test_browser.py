@@ -329,9 +329,9 @@ def test_pagefind_finds_pages_of_every_part_of_the_index(page: Any, pagefind_sit
     box = page.locator("input.md-search__input")
     titles = page.locator(".md-search-result__list h1")
     for part in parts:
-        folder = f"{pagefind_site}pagefind/{part}fragment/"  # the test server lists folders
-        name = re.findall(r'href="([^"]+\.pf_fragment)"', read(folder).decode())[0]
-        fragment = json.loads(gzip.decompress(read(folder + name)).removeprefix(b"pagefind_dcd"))
+        folder = f"{pagefind_site}pagefind/{part}fragment-packs/"  # the test server lists folders
+        name = re.findall(r'href="([^"]+\.pf_pack)"', read(folder).decode())[0]
+        fragment = next(iter(json.loads(gzip.decompress(read(folder + name))).values()))
         title = fragment["meta"]["title"]
         box.click()
         box.fill("")

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.pagefind_index import MANIFEST, PagefindError, Service, index_site, page_record, stop_all
+from sitegen.pagefind_index import (
+    MANIFEST,
+    PACKS,
+    PagefindError,
+    Service,
+    index_site,
+    pack_fragments,
+    pack_of,
+    page_record,
+    stop_all,
+)
 
 PAPER = (
     '<!doctype html><html class=no-js lang=fr><head><title>T</title></head><body>'
@@ -47,8 +57,9 @@ def test_other_pages_are_indexed_by_their_article_and_later_list_pages_not_at_al
 
 
 def fragments(folder: Path) -> list[dict[str, object]]:
-    return [json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))
-            for p in (folder / "fragment").iterdir()]
+    """The fragments of a part of the index, from its packs."""
+    return [fragment for p in (folder / PACKS).iterdir()
+            for fragment in json.loads(gzip.decompress(p.read_bytes())).values()]
 
 
 def test_a_site_is_indexed_in_parts_that_the_first_lists(tmp_path: Path) -> None:
@@ -76,7 +87,10 @@ def test_a_site_is_indexed_in_parts_that_the_first_lists(tmp_path: Path) -> None
     assert (output / "pagefind.js").is_file() and not (output / "pagefind-ui.js").exists()
     # A merged part keeps only its index: the first part's script and WebAssembly search it.
     assert sorted(p.name for p in (output / merged[0]).iterdir() if not p.name.endswith(".pf_meta")) == [
-        "fragment", "index", "pagefind-entry.json"]
+        PACKS, "index", "pagefind-entry.json"]
+    packs = json.loads((output / MANIFEST).read_text(encoding="utf-8"))["packs"]
+    assert sorted(packs) == ["", *merged] and all(n >= 1 for n in packs.values())
+    assert not any((part / "fragment").exists() for part in parts)  # one file a page no more
 
     assert index_site(site, output) == 7  # again, in one part: the old parts are gone
     assert json.loads((output / MANIFEST).read_text(encoding="utf-8"))["merge"] == []
@@ -109,3 +123,33 @@ def test_a_title_naming_the_body_marker_does_not_widen_the_record() -> None:
     record = page_record(hostile, "/papers/sparse/")
     assert record is not None and "Monosemantic features1" in record
     assert "Related papers" not in record and "Home Topics Tags" not in record
+
+
+def test_fragments_are_packed_where_the_search_script_looks_for_them(tmp_path: Path) -> None:
+    folder = tmp_path / "fragment"
+    folder.mkdir()
+    written = {}
+    for n in range(40):
+        name = f"en_{n:07x}"
+        written[name] = {"url": f"/papers/p{n}/", "content": f"Paper {n} \u00b7 words " * 40, "meta": {}}
+        data = b"pagefind_dcd" + json.dumps(written[name], ensure_ascii=False).encode("utf-8")
+        (folder / f"{name}.pf_fragment").write_bytes(gzip.compress(data))
+    count = pack_fragments(tmp_path, pack_bytes=500)
+    assert count > 1 and not folder.exists()
+    names = sorted(p.name for p in (tmp_path / PACKS).iterdir())
+    assert names == sorted(f"{n}.pf_pack" for n in range(count))
+    for n in range(count):
+        pack = json.loads(gzip.decompress((tmp_path / PACKS / f"{n}.pf_pack").read_bytes()))
+        for name, fragment in pack.items():
+            assert pack_of(name, count) == n and fragment == written.pop(name)
+    assert written == {}
+    # FNV-1a of 32 bits (as sitegen-search.js computes it): the published test values.
+    assert [pack_of(text, 2**32) for text in ("", "a", "foobar")] == [0x811C9DC5, 0xE40C292C, 0xBF9CF968]
+    assert pack_fragments(tmp_path) == 0 and not (tmp_path / PACKS).exists()  # nothing left to pack
+
+
+def test_a_file_that_is_not_a_fragment_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "fragment").mkdir()
+    (tmp_path / "fragment/en_1.pf_fragment").write_bytes(gzip.compress(b"{}"))
+    with pytest.raises(PagefindError, match=r"en_1\.pf_fragment: not a Pagefind fragment"):
+        pack_fragments(tmp_path)

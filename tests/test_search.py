@@ -59,7 +59,8 @@ def test_large_lists_are_searched_with_pagefind(project: Path, options: str, pag
         assert "data-md-component=search" not in home  # Material's search box and code are off
         assert "<div data-pagefind-body>" in paper
         # Each paper's abstract is indexed, not only its title (a page's text is in its fragment).
-        fragments = b" ".join(gzip.decompress(p.read_bytes()) for p in (site / "pagefind/fragment").iterdir())
+        packs = (site / "pagefind/fragment-packs").iterdir()
+        fragments = b" ".join(gzip.decompress(p.read_bytes()) for p in packs)
         assert b"axis-aligned bounding boxes" in fragments
     else:
         assert (site / "search/search_index.json").is_file()
@@ -86,9 +87,9 @@ def test_a_dirty_build_still_indexes_every_page(project: Path) -> None:
     assert mkdocs_build(project).returncode == 0
 
     def urls() -> list[str]:
-        folder = project / "site/pagefind/fragment"
-        return sorted(json.loads(gzip.decompress(p.read_bytes()).removeprefix(b"pagefind_dcd"))["url"]
-                      for p in folder.iterdir())
+        folder = project / "site/pagefind/fragment-packs"
+        return sorted(fragment["url"] for p in folder.iterdir()
+                      for fragment in json.loads(gzip.decompress(p.read_bytes())).values())
 
     everything = urls()
     assert sum(url.startswith("/papers/") for url in everything) == 3

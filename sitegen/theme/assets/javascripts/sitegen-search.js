@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen-search.js v3 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen-search.js v4 (raise the version whenever this file changes)
 /*
  * sitegen: the header's search box answered from the Pagefind index, for lists
  * too large for Material's in-browser index (the sitegen MkDocs plugin turns
@@ -41,8 +41,55 @@
     return fetch(new URL("sitegen-parts.json", bundle)).then(function (response) {
       return response.ok ? response.json() : { merge: [] };
     }).then(function (manifest) {
+      if (manifest.packs && typeof manifest.packs === "object") answerFromPacks(manifest.packs);
       return Array.isArray(manifest.merge) ? manifest.merge : [];
     }, function () { return []; });
+  }
+
+  /* Pagefind fetches each result's text (its fragment) as a file of its own; sitegen gathers a
+     part's fragments into packs (on disk every small file takes a whole block). Pagefind's requests
+     for a fragment are answered here from its pack, fetched once: which pack holds it follows from
+     its name and the part's number of packs (FNV-1a, as sitegen's pagefind_index has it). */
+  function packOf(name, count) {
+    var value = 0x811c9dc5;
+    for (var i = 0; i < name.length; i++) {
+      value = Math.imul(value ^ name.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return value % count;
+  }
+
+  function answerFromPacks(counts) {
+    var folders = {};  /* a part's fragment folder (URL) -> its pack folder and number of packs */
+    Object.keys(counts).forEach(function (part) {
+      if (counts[part] > 0) {
+        folders[new URL(part + "fragment/", bundle).href] = { packs: new URL(part + "fragment-packs/", bundle),
+                                                              count: counts[part] };
+      }
+    });
+    var loaded = {};  /* pack URL -> promise of its fragments */
+    var fetchFirst = window.fetch;
+    function load(href) {
+      if (!loaded[href]) {
+        loaded[href] = fetchFirst.call(window, href).then(function (response) {
+          if (!response.ok) throw new Error(href + ": " + response.status);
+          return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).json();
+        });
+        loaded[href].catch(function () { delete loaded[href]; });  /* tried again at the next search */
+      }
+      return loaded[href];
+    }
+    window.fetch = function (input, init) {
+      var url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, document.baseURI);
+      var name = /([^/]+)\.pf_fragment$/.exec(url.pathname);
+      var part = name && folders[url.origin + url.pathname.slice(0, url.pathname.length - name[0].length)];
+      if (!part) return fetchFirst.call(window, input, init);
+      var fragment = decodeURIComponent(name[1]);
+      return load(new URL(packOf(fragment, part.count) + ".pf_pack", part.packs).href).then(function (pack) {
+        /* Decompressed, as Pagefind's fragments start once unzipped. */
+        return Object.prototype.hasOwnProperty.call(pack, fragment) ?
+          new Response("pagefind_dcd" + JSON.stringify(pack[fragment])) : new Response("", { status: 404 });
+      });
+    };
   }
 
   /* Pagefind's script and index are fetched once, at the first focus of the box. */
@@ -50,7 +97,8 @@
     if (!engine) {
       var merged = parts();
       engine = import(bundle.href).then(function (api) {
-        return api.options({ baseUrl: root.pathname, excerptLength: 30 }).then(function () {
+        /* In the page, not in Pagefind's worker: its fragments are fetched where this script answers. */
+        return api.options({ baseUrl: root.pathname, excerptLength: 30, noWorker: true }).then(function () {
           return api.init();
         }).then(function () {
           return merged;
