@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -243,6 +244,8 @@ class SiteIndex:
 
     At most two services run at a time: the one taking pages, and the one
     writing the part before (the next part waits for it before it is written).
+    A written part's fragments are packed in a thread (gzip and the disk let
+    go of the interpreter) while the pages of the next one are rendered.
     """
 
     def __init__(self, output: Path, background: bool = False, part_words: int = PART_WORDS) -> None:
@@ -252,6 +255,8 @@ class SiteIndex:
         self.pages = 0
         self._filling: Service | None = None
         self._writing: Service | None = None
+        self._packer: ThreadPoolExecutor | None = None
+        self._packs: list[Future[int]] = []  # each written part's packing, in the order of `parts`
 
     def add(self, url: str, page: str) -> bool:
         """Index a rendered page under its URL (from the site's root); False if it has no record."""
@@ -283,6 +288,8 @@ class SiteIndex:
             finally:
                 self._writing.close()
                 self._writing = None
+            self._packer = self._packer or ThreadPoolExecutor(1, thread_name_prefix="sitegen-pack")
+            self._packs.append(self._packer.submit(pack_fragments, self.parts[len(self._packs)]))
 
     def finish(self) -> int:
         """Write what is left, wait for every part, list them for the search script; the page count."""
@@ -292,11 +299,12 @@ class SiteIndex:
                     self._filling = Service(self.background)  # no page: an empty index still answers
                 self._write_part()
             self._finish_writing()
+            counts = [packing.result() for packing in self._packs]
         finally:
             self.close()
         merged = [part.relative_to(self.output).as_posix() + "/" for part in self.parts[1:]]
         # Each part's packs, by its folder as `merge` names it ("" for the first part).
-        packs = dict(zip(["", *merged], map(pack_fragments, self.parts), strict=True))
+        packs = dict(zip(["", *merged], counts, strict=True))
         tidy(self.output, self.parts[1:])
         manifest = {"merge": merged, "packs": packs}
         (self.output / MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
@@ -308,6 +316,9 @@ class SiteIndex:
             if service is not None:
                 service.close()
         self._filling = self._writing = None
+        if self._packer is not None:
+            self._packer.shutdown(cancel_futures=True)
+            self._packer = None
 
 
 def pack_of(fragment: str, packs: int) -> int:
