@@ -295,20 +295,21 @@ def tar_bytes(relative: str, size: int | None) -> int:
 
 def site_parts(site: Path, papers: int) -> dict[str, tuple[float, float, float]]:
     """KB per paper of each part of the site: (bytes, bytes in the published tar, disk blocks as du
-    counts them)."""
+    counts them: its files' and its folders', a folder taking a block or more too)."""
     parts: dict[str, list[int]] = {}
     for path in site.rglob("*"):
         relative = path.relative_to(site)
         part = PARTS.get(relative.parts[0], "other")
         sizes = parts.setdefault(part, [0, 0, 0])
+        stat = path.stat()
         if path.is_file():
-            stat = path.stat()
             sizes[0] += stat.st_size
             sizes[1] += tar_bytes(relative.as_posix(), stat.st_size)
-            sizes[2] += stat.st_blocks * 512
         elif path.is_dir():
             sizes[1] += tar_bytes(relative.as_posix(), None)
+        sizes[2] += stat.st_blocks * 512
     totals = [sum(s[i] for s in parts.values()) for i in range(3)]
+    totals[2] += site.stat().st_blocks * 512  # `du site` counts the folder itself as well
     # The root folder's entry, two zero blocks at the end, and the tar padded to 10 KB records.
     totals[1] = -(-(totals[1] + 512 + 1024) // 10240) * 10240
     parts["whole site"] = totals
