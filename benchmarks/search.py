@@ -120,8 +120,12 @@ def main() -> None:
         if args.keep and site.is_dir():
             sitegen = mkdocs = 0.0
             papers = len(list((site / "papers").glob("*/index.html")))
-            # The scripts may have changed since: measure the current ones.
-            shutil.copytree(scale.REPO / "sitegen/theme/assets", site / "assets", dirs_exist_ok=True)
+            # The scripts may have changed since: measure the current ones (not the theme's templates,
+            # such as sitegen-palette.js, which the build renders).
+            assets = scale.REPO / "sitegen/theme/assets"
+            for path in assets.rglob("*"):
+                if path.is_file() and not path.read_bytes().startswith(b"{#"):
+                    shutil.copy(path, site / "assets" / path.relative_to(assets))
         else:
             root.mkdir(parents=True, exist_ok=True)
             sitegen, mkdocs, papers = build_site(root, args.size, args.search)
