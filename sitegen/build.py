@@ -271,7 +271,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         names = {t.name for t in topics}
         result.tagged = sum(1 for v in views if names.intersection(v.tags))
         report.extend(_missing_pins(config, topics, {v.slug for v in views}))
-        info = SiteInfo(config.title, config.description, result.records, len(files))
+        info = SiteInfo(config.title, config.description, result.records, len(files), config.paper_urls)
         generated: dict[str, Output] = dict(render_site(env, views, topics, info))
         members = by_topic(views, topics)
     with stages.stage("feeds"):
@@ -292,7 +292,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         del generated
     # Exports are the papers in other formats: rendered one format at a time, each written before
     # the next is rendered (all three at once were 700 MB at 100,000 papers).
-    formats = render_exports(views, topics, members)
+    formats = render_exports(views, topics, members, config.paper_urls)
     exported: set[str] = set()
     while True:
         with stages.stage("exports"):

@@ -22,7 +22,11 @@ DEFAULTS: dict[str, object] = {
     "tag_threshold": TagSettings.threshold,
     "max_topics": TagSettings.max_topics,
     "min_examples": TagSettings.min_examples,
+    "paper_urls": "directory",
 }
+# Where a paper page is published: papers/<slug>/ (a folder holding index.html, MkDocs' way), or
+# papers/<slug>.html (one file: a folder takes a 4 KB block on disk too, but the URLs differ).
+PAPER_URLS = ("directory", "file")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Config:
     format: str | None = None  # read every source in this format instead of detecting it
     site_url: str = ""  # where the site is published, for absolute links in feeds
     tagging: TagSettings = field(default_factory=TagSettings)
+    paper_urls: str = "directory"  # one of PAPER_URLS
 
 
 class ConfigError(Exception):
@@ -110,6 +115,12 @@ def load_config(
                 "e.g. https://you.github.io/reading-list/")
         site_url = ""
     tagging = _tag_settings(values, problem)
+    paper_urls = values["paper_urls"]
+    if paper_urls not in PAPER_URLS:
+        problem("paper_urls", f"[tool.sitegen]: 'paper_urls' must be {' or '.join(map(repr, PAPER_URLS))}",
+                "directory: papers/<slug>/ (the default); file: papers/<slug>.html, which changes "
+                "every paper's URL")
+        paper_urls = DEFAULTS["paper_urls"]
     if problems:
         raise ConfigError(problems)
     chosen = list(sources) or [str(s) for s in raw_sources]
@@ -123,6 +134,7 @@ def load_config(
         format=fmt,
         site_url=str(site_url),
         tagging=tagging,
+        paper_urls=str(paper_urls),
     )
 
 

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from .render import citation_fields
-from .site import PaperView, export_abstracts, export_paths
+from .site import PaperView, export_abstracts, export_paths, page_path
 from .tag import Topic
 from .write import Output
 
@@ -36,7 +36,7 @@ def paper_url(paper: PaperView) -> str | None:
     return f"https://doi.org/{paper.doi}" if paper.doi else None
 
 
-def _record(paper: PaperView) -> dict[str, Any]:
+def _record(paper: PaperView, paper_urls: str) -> dict[str, Any]:
     citation = citation_fields(paper.citation)
     return {
         "title": paper.title,
@@ -50,17 +50,18 @@ def _record(paper: PaperView) -> dict[str, Any]:
         "topics": list(paper.tags),
         "code": paper.code,
         "added": paper.added,
-        "page": f"papers/{paper.slug}/",
+        "page": page_path(paper.slug, paper_urls),
         "abstract": paper.abstract,
     }
 
 
-def _json_rows(papers: Sequence[PaperView]) -> list[str]:
+def _json_rows(papers: Sequence[PaperView], paper_urls: str) -> list[str]:
     # One dumps per record keeps the C encoder (indent= would fall back to Python's).
-    return [json.dumps(_record(p), ensure_ascii=False) for p in papers]
+    return [json.dumps(_record(p, paper_urls), ensure_ascii=False) for p in papers]
 
 
-def _csv_rows(papers: Sequence[PaperView]) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+def _csv_rows(papers: Sequence[PaperView],
+              paper_urls: str) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
     """The header line and one line per paper (a line may hold newlines inside quotes): with the
     abstract (the last column), and without it."""
     out = io.StringIO(newline="")
@@ -69,7 +70,7 @@ def _csv_rows(papers: Sequence[PaperView]) -> tuple[tuple[str, list[str]], tuple
     ends = [out.tell()]
     cells = []
     for paper in papers:
-        row = _record(paper)
+        row = _record(paper, paper_urls)
         row["authors"] = "; ".join(row["authors"])
         row["topics"] = "; ".join(row["topics"])
         writer.writerow(["" if row[k] is None else row[k] for k in _CSV_FIELDS[:-1]])
@@ -199,16 +200,16 @@ def _file(pick: Callable[[list[int]], Iterator[str]], rows: list[int], path: str
     return partial(pick, rows)
 
 
-def _json_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
-    return partial(_pick_json, _json_rows(papers)), None  # topics have no JSON export
+def _json_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
+    return partial(_pick_json, _json_rows(papers, paper_urls)), None  # topics have no JSON export
 
 
-def _csv_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
-    full, short = _csv_rows(papers)
+def _csv_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
+    full, short = _csv_rows(papers, paper_urls)
     return partial(_pick_csv, *full), partial(_pick_csv, *short)
 
 
-def _bib_pickers(papers: Sequence[PaperView]) -> tuple[Picker, Picker | None]:
+def _bib_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
     full, short = _bib_entries(papers)
     return partial(_pick_bib, full), partial(_pick_bib, short)
 
@@ -218,7 +219,8 @@ _PICKERS = (("json", _json_pickers), ("csv", _csv_pickers), ("bib", _bib_pickers
 
 
 def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
-                   members: Mapping[str, Sequence[PaperView]]) -> Iterator[dict[str, Output]]:
+                   members: Mapping[str, Sequence[PaperView]],
+                   paper_urls: str = "directory") -> Iterator[dict[str, Output]]:
     """Every export file, a format at a time: {path in the content folder: text} (members: by_topic).
 
     Each paper is rendered once per format, when the format's turn comes, and
@@ -231,7 +233,7 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
 
     paths = [export_paths(topic, len(papers)) for topic, _ in groups]
     for fmt, rendered in _PICKERS:
-        full, short = rendered(papers)  # with abstracts, and without them
+        full, short = rendered(papers, paper_urls)  # with abstracts, and without them
         yield {where[fmt]: _file(short if short and not export_abstracts(fmt, topic, len(papers)) else full,
                                  rows, where[fmt])
                for (topic, rows), where in zip(groups, paths, strict=True) if fmt in where}

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
-from .site import PaperView, SiteInfo, newest
+from .site import PaperView, SiteInfo, newest, page_path
 from .tag import Topic
 from .text import is_safe_url, slugify
 
@@ -33,9 +33,9 @@ def _date(value: str | None) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def _link(site_url: str, slug: str) -> str:
+def _link(site_url: str, page: str) -> str:
     # Without a site URL, links are relative to the feed (feeds/x.xml), which Atom allows.
-    return f"{site_url.rstrip('/')}/papers/{slug}/" if site_url else f"../papers/{slug}/"
+    return f"{site_url.rstrip('/')}/{page}" if site_url else f"../{page}"
 
 
 def render_feed(
@@ -61,7 +61,7 @@ def render_feed(
         entry.title(paper.title)
         # One link only: feedgen 1.0 writes entry links without their rel, so a
         # second (code) link would read as a second "alternate" and break the feed.
-        entry.link(href=_link(site_url, paper.slug), rel="alternate")
+        entry.link(href=_link(site_url, page_path(paper.slug, info.paper_urls)), rel="alternate")
         code = f"\n\nCode: {paper.code}" if paper.code and is_safe_url(paper.code) else ""
         entry.summary((paper.abstract or "No abstract.") + code)
         for author in paper.authors[:20]:

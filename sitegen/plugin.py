@@ -52,8 +52,10 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File
 
 from . import fastpage, safeyaml
+from .config import ConfigError, find_project, load_config
 from .filememo import FileMemo
 from .layouts import THEME
 from .pagefind_index import PART_WORDS, PagefindError, SiteIndex, index_site
@@ -86,6 +88,15 @@ def uses_pagefind(setting: str, papers: int, threshold: int = PAGEFIND_FROM) -> 
     return setting == "pagefind" or (setting == "auto" and papers >= threshold)
 
 
+def paper_urls(config: Any) -> str:
+    """The project's [tool.sitegen] `paper_urls` (pyproject.toml beside mkdocs.yml, or above it)."""
+    folder = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+    try:
+        return load_config(find_project(folder)).paper_urls
+    except ConfigError as exc:
+        raise PluginError(f"sitegen: {exc}") from exc
+
+
 def count_papers(docs_dir: Path) -> int:
     """How many paper pages the docs folder holds (hidden ones included: no file is parsed)."""
     try:
@@ -108,6 +119,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.dirty = False  # `mkdocs build --dirty`: only pages newer than their output are rendered
         self.fast_path: fastpage.FastPath | None = None
         self.raw_blocks: fastpage.RawBlocks | None = None
+        self.paper_urls = "directory"
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -121,6 +133,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                     plugin.config.enabled = False
         self.fast_path = fastpage.FastPath() if self.config.fast_pages else None
         self.raw_blocks = fastpage.RawBlocks() if self.config.fast_pages else None
+        self.paper_urls = paper_urls(config)
         return config
 
     def on_files(self, files: Any, config: Any) -> Any:
@@ -142,6 +155,14 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                 files.remove(file)
         for file in [f for f in files if unread_asset(f.src_uri, self.pagefind)]:
             files.remove(file)
+        if self.paper_urls == "file":  # papers/<slug>.html: no folder a paper (see config.PAPER_URLS)
+            for file in files.documentation_pages():
+                if file.src_uri.startswith("papers/"):
+                    # Where MkDocs puts the file without directory URLs (set in place: removing
+                    # 100,000 files from the list one by one would take minutes).
+                    plain = File(file.src_uri, file.src_dir, file.dest_dir, use_directory_urls=False)
+                    file.dest_uri, file.url = plain.dest_uri, plain.url
+                    file.abs_dest_path = plain.abs_dest_path
         self.files = files
         return files
 

@@ -84,7 +84,7 @@ class Preview:
         if (any(p.level == "error" for p in problems) or len(topics) != figures.get("topics")
                 or not isinstance(records, int) or not isinstance(files, int)):
             return None
-        info = SiteInfo(config.title, config.description, records, files)
+        info = SiteInfo(config.title, config.description, records, files, config.paper_urls)
         pages = render_site(self._env, self.views(), topics, info)
         if any(not (config.content / rel).is_file() for rel in pages):
             return None

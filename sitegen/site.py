@@ -73,6 +73,12 @@ class SiteInfo:
     description: str
     records: int
     files: int
+    paper_urls: str = "directory"  # config.PAPER_URLS: where paper pages are published
+
+
+def page_path(slug: str, paper_urls: str = "directory") -> str:
+    """A paper page's path from the site's root, as MkDocs publishes it under `paper_urls`."""
+    return f"papers/{slug}.html" if paper_urls == "file" else f"papers/{slug}/"
 
 
 def _entry(paper: PaperView) -> dict[str, Any]:
