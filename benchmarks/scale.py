@@ -14,7 +14,7 @@ printed apart), and, where the site searches with Pagefind, as many times
 again without Pagefind's indexing (as `sitegen serve` builds).
 
 Run from the repository root:
-    python benchmarks/scale.py [SIZE ...] [--no-mkdocs] [--keep DIR] [--runs N]
+    python benchmarks/scale.py [SIZE ...] [--no-mkdocs] [--keep DIR] [--runs N] [--paper-urls file]
 SIZE defaults to 1000 10000 100000.
 """
 
@@ -237,11 +237,13 @@ def mkdocs_runs(root: Path, runs: int, pagefind: bool = True) -> dict[str, float
     return {key: statistics.median(r[i] for r in results) for i, key in enumerate(("secs", "mb", "cpu"))}
 
 
-def run(size: int, root: Path, mkdocs: bool, runs: int = 1) -> dict[str, object]:
+def run(size: int, root: Path, mkdocs: bool, runs: int = 1,
+        paper_urls: str = "directory") -> dict[str, object]:
     """Measure one corpus size."""
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(REPO / name, root / name)
-    (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n',
+    (root / "pyproject.toml").write_text('[tool.sitegen]\nsources = ["sources"]\ntitle = "Benchmark"\n'
+                                         f'paper_urls = "{paper_urls}"\n',
                                          encoding="utf-8")
     corpus(size, root / "sources")
     sitegen = [str(BIN / "sitegen"), "build", "--timings"]
@@ -255,7 +257,7 @@ def run(size: int, root: Path, mkdocs: bool, runs: int = 1) -> dict[str, object]
     if mkdocs:
         row["mkdocs"] = mkdocs_runs(root, runs)
         site = root / "site"
-        pages = list((site / "papers").glob("*/index.html"))
+        pages = list((site / "papers").glob("*/index.html")) + list((site / "papers").glob("*.html"))
         row["site_mb"] = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
         row["largest_paper_kb"] = max(p.stat().st_size for p in pages) / 1e3
         others = [p for p in site.rglob("index.html") if "/papers/" not in str(p)]
@@ -323,13 +325,15 @@ def main() -> None:
     parser.add_argument("--no-mkdocs", action="store_true", help="skip mkdocs build")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     parser.add_argument("--runs", type=int, default=1, help="mkdocs builds to take the median of")
+    parser.add_argument("--paper-urls", choices=("directory", "file"), default="directory",
+                        help="[tool.sitegen] paper_urls: papers/<slug>/ or papers/<slug>.html")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = (args.keep / str(size)) if args.keep else Path(tmp)
             root.mkdir(parents=True, exist_ok=True)
-            row = run(size, root, not args.no_mkdocs, args.runs)
+            row = run(size, root, not args.no_mkdocs, args.runs, args.paper_urls)
         cold, noop, one = row["cold"], row["noop"], row["one_dump"]
         print(f"\n{size} records")
         for label, (secs, mb, line) in (("cold", cold), ("no-op", noop), ("+1 dump", one)):  # type: ignore[misc]
