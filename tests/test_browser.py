@@ -51,10 +51,14 @@ def serve(folder: Path) -> tuple[str, ThreadingHTTPServer]:
     return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
-def built_site(root: Path, record: dict[str, Any], search: str = "") -> tuple[str, ThreadingHTTPServer]:
-    """The small project plus one JSON Lines record, built, and served on localhost: its URL and server."""
+def built_site(root: Path, record: dict[str, Any], search: str = "",
+               settings: str = "") -> tuple[str, ThreadingHTTPServer]:
+    """The small project plus one JSON Lines record, built, and served on localhost: its URL and server
+    (settings: lines added to [tool.sitegen])."""
     make_project(root, [FIXTURES / "small.txt"])
     small_taxonomy(root)
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as config:
+        config.write(settings)
     (root / "sources/more.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     if search:
         set_search(root, f"      search: {search}\n")
@@ -93,6 +97,17 @@ def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # merges them.
     parts = json.loads((root / "site/pagefind/sitegen-parts.json").read_text(encoding="utf-8"))["merge"]
     assert len(parts) >= 2, parts  # the first part and at least two merged into it
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def file_urls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The small project with paper pages as papers/<slug>.html, searched with Pagefind."""
+    url, server = built_site(tmp_path_factory.mktemp("file-urls"), {
+        "title": "Oriented Object Detection in Aerial Images with Rotated Boxes",
+        "abstract": "Detecting rotated objects in aerial images needs oriented bounding boxes.",
+    }, search="pagefind", settings='paper_urls = "file"\n')
     yield url
     server.shutdown()
 
@@ -451,4 +466,24 @@ def test_an_empty_new_list_says_how_to_add_the_first_source(page: Any, new_lists
     page.screenshot(path=str(SHOTS / "new-list-empty-home.png"), full_page=True)
     page.goto(f"{new_lists['empty']}topics/object-detection/")
     assert page.locator("h1").first.inner_text().rstrip("¶") == "Object detection"
+    assert errors == []
+
+
+def test_paper_pages_as_files_are_reached_by_links_and_search(page: Any, file_urls_site: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{file_urls_site}topics/object-detection/")
+    page.locator("article a", has_text="SpinDet: Rotated Object Detection").first.click()
+    page.wait_for_url(f"{file_urls_site}papers/spindet-rotated-object-detection-in-aerial-images.html")
+    assert "SpinDet" in page.locator("h1").inner_text()
+    page.locator(".sitegen-related a", has_text="Oriented Object Detection").click()
+    page.wait_for_url(f"{file_urls_site}papers/oriented-object-detection-in-aerial-images-with-rotated-boxes.html")
+    page.locator(".sitegen-chips a").first.click()  # up to a topic page, then back through the search
+    page.wait_for_url(f"{file_urls_site}topics/**")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("monosemantic features", delay=20)
+    page.locator(".md-search-result__link").first.click()
+    page.wait_for_url(f"{file_urls_site}{SAE.removesuffix('/')}.html")
+    assert page.locator("h1").inner_text().startswith("Sparse Autoencoders Find Monosemantic Features")
     assert errors == []
