@@ -111,6 +111,17 @@ def load_parsed(content: Path, key: str) -> Parsed | None:
     return found
 
 
+def load_last(content: Path) -> Parsed | None:
+    """The last build's records and papers, whatever sources they were read from (its `key` says)."""
+    try:
+        with (content / CACHE).open("rb") as handle:
+            head = handle.readline()
+            key = handle.readline().rstrip(b"\n").decode("ascii") if head == _MAGIC else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return load_parsed(content, key) if key else None
+
+
 class _Signed:
     """A binary file that signs what is written to it."""
 

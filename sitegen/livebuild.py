@@ -108,6 +108,9 @@ class LiveSite:
         self._nav_pages: list[str] = []  # the pages in the navigation
         # Pages to render again that no change named: passes render them when asked (`update(batch)`).
         self.pending: set[str] = set()
+        # Pages shown from text given to `preview`, in place of (or beside) the docs folder's, until a
+        # pass ends the preview.
+        self._previews: dict[str, File] = {}
 
     @property
     def plugin(self) -> SitegenPlugin | None:
@@ -129,6 +132,7 @@ class LiveSite:
         config.plugins.on_startup(command="serve", dirty=False)
         mkdocs_build(config, serve_url=self.serve_url, dirty=False)
         self.pending = set()
+        self._previews = {}
         self._nav_pages = _nav_pages(self._keep.files.documentation_pages(inclusion=_SERVE))
         if plugin is not None:
             plugin.index_later = True  # the passes after it leave Pagefind to the caller (see `Pass`)
@@ -138,15 +142,63 @@ class LiveSite:
         if self.config is not None:
             self.config.plugins.on_shutdown()
 
-    def update(self, changed: Iterable[str]) -> Pass:
-        """Render what changed files of the docs folder (paths relative to it, "/"-separated) need."""
+    @property
+    def previewing(self) -> bool:
+        """Whether pages given to `preview` are shown."""
+        return bool(self._previews)
+
+    def preview(self, now: dict[str, str], later: dict[str, str]) -> Pass:
+        """Show pages from the text given (paths relative to the docs folder) instead of the files.
+
+        The pages of `now` are rendered in this pass, those of `later` are
+        made pending. They stay until a pass with `end_preview` (or a whole
+        build): that one renders what the docs folder then holds at their
+        paths, and removes what it does not. Pages in the navigation can be
+        previewed only where the docs folder has them already.
+        """
+        config, keep = self.config, self._keep
+        files: Any = keep.files
+        chosen: list[File] = []
+        for uri, text in {**later, **now}.items():
+            file: Any = File.generated(config, uri, content=text)
+            old = files.get_file_from_path(uri)
+            if old is None:
+                set_exclusions([file], config)
+                if file.inclusion.is_in_nav() or not file.is_documentation_page():
+                    continue  # the navigation would change: MkDocs' whole build is for that
+                Page(None, file, config)
+            else:
+                files.remove(old)
+                file.inclusion = old.inclusion
+                if old.page is not None:  # the navigation holds the page: it now reads the preview
+                    file.page, old.page.file = old.page, file
+            files.append(file)
+            self._previews[uri] = file
+            chosen.append(file)
+        self.pending |= {file.src_uri for file in chosen if file.src_uri in later}
+        shown = files.documentation_pages(inclusion=_SERVE)
+        pages = [file.page for file in chosen if file.src_uri in now and file.page is not None]
+        for page in pages:
+            _populate_page(page, config, files)
+        self._render(pages, files, shown, set(), templates=False)
+        return Pass([page.file.src_uri for page in pages])
+
+    def update(self, changed: Iterable[str], end_preview: bool = True) -> Pass:
+        """Render what changed files of the docs folder (paths relative to it, "/"-separated) need.
+
+        `end_preview`: pages shown by `preview` give way to the docs folder's
+        files (else they stay, and a change of their files is not shown).
+        """
         config, keep, plugin = self.config, self._keep, self.plugin
         docs = Path(config.docs_dir)
         old: Any = keep.files
         changed = set(changed)
+        ending = end_preview and self.previewing
+        if ending:
+            changed |= set(self._previews)
         # A file added or removed, or a paper page hidden, shown or merged (the plugin's on_files
         # decides), changes the file list.
-        relist = any(
+        relist = ending or any(
             not (docs / uri).is_file() or (file := old.get_file_from_path(uri)) is None
             or (uri.startswith(_PAPERS) and uri.endswith(".md")
                 and self._off_site(file) != _off_site_keys(str(docs / uri)))
@@ -154,7 +206,7 @@ class LiveSite:
         nav_before, top_before = self._nav_pages, _nav_top(keep.nav)
         topics_before = dict(plugin.topic_urls) if plugin is not None else {}
         related_before = plugin.related if plugin is not None else {}
-        files = self._relist(old) if relist else old
+        files = self._relist(old, ending) if relist else old
         if relist:
             for file in old:  # off the site now: deleted, hidden or merged
                 if files.get_file_from_path(file.src_uri) is None:
@@ -202,7 +254,12 @@ class LiveSite:
             for page in extra:
                 _populate_page(page, config, files)
             pages += extra
+        self._render(pages, files, shown, changed, templates=relist or nav_changed)
+        return Pass([page.file.src_uri for page in pages])
 
+    def _render(self, pages: list[Any], files: Any, shown: Any, changed: set[str], templates: bool) -> None:
+        """Render the pages read, copy the other files changed; `templates`: the 404 page and sitemap too."""
+        config, keep = self.config, self._keep
         for file in files:  # exports, feeds and other files are copied as they are
             if file.src_uri in changed and not file.is_documentation_page() and _SERVE(file.inclusion):
                 file.copy_file()
@@ -212,7 +269,7 @@ class LiveSite:
             search.entries = [e for e in search.entries if _page_url(e) not in urls]
         for page in pages:
             _build_page(page, config, shown, keep.nav, keep.env, excluded=page.file.inclusion.is_excluded())
-        if relist or nav_changed:  # the 404 page shows the navigation, the sitemap every page
+        if templates:  # the 404 page shows the navigation, the sitemap every page
             for template in config.theme.static_templates:
                 _build_theme_template(template, keep.env, files, config, keep.nav)
             for template in config.extra_templates:
@@ -224,9 +281,8 @@ class LiveSite:
             search.entries = sorted((e for e in search.entries if _page_url(e) in order),
                                     key=lambda e: order[_page_url(e)])
         keep.files = files
-        if pages or relist:
+        if pages or templates:
             config.plugins.on_post_build(config=config)
-        return Pass([page.file.src_uri for page in pages])
 
     def _whole(self) -> Pass:
         self.whole(index_now=False)
@@ -240,17 +296,34 @@ class LiveSite:
             return _off_site_keys(file.abs_src_path) if file is not None else {}
         return {key: meta[key] for key in ("hidden", "duplicate_of") if key in meta}
 
-    def _relist(self, old: Any) -> Any:
-        """The docs folder listed again, keeping the files (and their pages) already known."""
+    def _relist(self, old: Any, ending: bool = False) -> Any:
+        """The docs folder listed again, keeping the files (and their pages) already known.
+
+        Previewed pages stay over the files listed, unless `ending`: then the
+        files listed take their place (and their pages, where the navigation
+        holds them).
+        """
         config = self.config
         listed = get_files(config)
         known = {f.src_uri: f for f in old}
         fresh = [known.get(f.src_uri, f) if _same_file(known.get(f.src_uri), f) else f for f in listed]
         docs = {f.src_uri for f in fresh}
-        fresh += [f for f in old if f.src_uri not in docs and f.src_dir != config.docs_dir]  # the theme's
+        fresh += [f for f in old if f.src_uri not in docs and f.src_dir != config.docs_dir
+                  and f.src_uri not in self._previews]  # the theme's
         files = Files(fresh)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
+        for uri, preview in self._previews.items():
+            real = files.get_file_from_path(uri)
+            if ending:
+                if real is not None and real.page is None and preview.page is not None:
+                    real.page, preview.page.file = preview.page, real
+            else:
+                if real is not None:
+                    files.remove(real)
+                files.append(preview)
+        if ending:
+            self._previews = {}
         for file in files.documentation_pages(inclusion=_SERVE):
             if file.page is None and file.inclusion.is_not_in_nav():
                 Page(None, file, config)

@@ -11,8 +11,12 @@ papers). Here each change is classified first:
 - ``topics.yml`` alone: the generated pages (home, topics, tags) rendered
   again from the paper pages as they are (see `preview`) and shown, then
   sitegen's build in the background for the rest (feeds, exports);
-- ``pyproject.toml`` or a file under the sources: sitegen's build, then the
-  pages it wrote;
+- new files under the sources alone (a new dump): the pages of its papers
+  that cannot be duplicates of any other, and the generated pages listing
+  them, shown from memory (see `dumppreview`); sitegen's build then runs in
+  the background, and what it writes takes their place;
+- ``pyproject.toml`` or another change under the sources: sitegen's build,
+  then the pages it wrote;
 - ``mkdocs.yml`` or the theme overrides: MkDocs' whole build.
 
 Changes are seen through the system's file events (inotify), not by
@@ -46,6 +50,7 @@ from mkdocs.livereload import LiveReloadServer
 
 from . import pagefind_index
 from .config import Config
+from .dumppreview import DumpPages, DumpPreview
 from .livebuild import LiveSite, Pass
 from .plugin import lower_priority, run_pagefind
 from .preview import Preview
@@ -163,6 +168,7 @@ class Plan:
     background_sitegen: bool = False  # sitegen's build after the pages are shown (a page was saved)
     full: bool = False  # MkDocs' whole build (configuration or theme changed)
     taxonomy_only: bool = False  # of sitegen's inputs, only topics.yml changed: a preview can come first
+    sources_only: bool = False  # of sitegen's inputs, only files under the sources changed (a new dump?)
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class Project:
     inputs: tuple[Path, ...]  # what sitegen's build reads besides content/
     theme: tuple[Path, ...]  # mkdocs.yml and the theme's custom folder
     taxonomy: Path | None = None  # topics.yml (one of the inputs)
+    sources: tuple[Path, ...] = ()  # the sources' files and folders (inputs too)
 
     def roots(self) -> list[Path]:
         """Everything watched."""
@@ -184,6 +191,7 @@ def plan(paths: set[str], project: Project) -> Plan:
     result = Plan()
     content = str(project.content) + os.sep
     taxonomy: list[bool] = []  # for each changed input of sitegen's: is it topics.yml?
+    sources: list[bool] = []  # ... is it a file under a sources folder?
     for path in sorted(paths):
         if path.startswith(content):
             rel = path[len(content):].replace(os.sep, "/")
@@ -194,7 +202,9 @@ def plan(paths: set[str], project: Project) -> Plan:
         else:
             result.sitegen = True
             taxonomy.append(project.taxonomy is not None and path == str(project.taxonomy))
+            sources.append(any(path.startswith(str(p) + os.sep) for p in project.sources))
     result.taxonomy_only = bool(taxonomy) and all(taxonomy)
+    result.sources_only = bool(sources) and all(sources)
     if result.sitegen:
         result.background_sitegen = False  # it runs first anyway
     return result
@@ -224,10 +234,29 @@ class Site:
             self._index_if_pagefind()
         return time.perf_counter() - start
 
-    def update(self, changed: Iterable[str]) -> Pass:
-        """Render what the changed files of content/ need (paths relative to it); Pagefind follows."""
+    @property
+    def previewing(self) -> bool:
+        """Whether pages of a preview are shown (see `LiveSite.preview`)."""
+        return self.live.previewing
+
+    def update(self, changed: Iterable[str], end_preview: bool = True) -> Pass:
+        """Render what the changed files of content/ need (paths relative to it); Pagefind follows.
+
+        `end_preview`: the pages of a preview give way to content/'s files now."""
         with self._lock:
-            done = self.live.update(changed)
+            done = self.live.update(changed, end_preview)
+        self._follow(done)
+        return done
+
+    def preview(self, pages: DumpPages) -> Pass:
+        """Show a new dump's papers now, and the generated pages listing them right after."""
+        with self._lock:
+            done = self.live.preview(pages.papers, pages.generated)
+        self._follow(done)
+        return done
+
+    def _follow(self, done: Pass) -> None:
+        """After a pass: the pending pages in a thread, else Pagefind."""
         with self._pending_lock:
             start_pending = bool(self.live.pending) and not self._pending_running
             self._pending_running |= start_pending
@@ -235,7 +264,6 @@ class Site:
             threading.Thread(target=self._render_pending, daemon=True).start()
         elif done.rendered or done.whole:
             self._index_if_pagefind()
-        return done
 
     def _render_pending(self) -> None:
         """Render the pages no change named (related papers changed) a few at a time, after the pass.
@@ -248,7 +276,7 @@ class Site:
                 with self._lock:
                     batch = sorted(self.live.pending)[:PENDING_BATCH]
                     if batch:
-                        self.live.update(batch)
+                        self.live.update(batch, end_preview=False)
                 if not batch:
                     with self._pending_lock:  # a pass adding pages now sees no thread, and starts one
                         if not self.live.pending:
@@ -339,15 +367,16 @@ class Server(LiveReloadServer):
         served pages get the reload script when any is watched) and wakes
         its build loop the way its own handler does (MkDocs 1.6).
         """
-        def wake() -> None:
-            with self._rebuild_cond:
-                self._want_rebuild = True
-                self._rebuild_cond.notify_all()
-
-        recorder.wake = wake
+        recorder.wake = self.wake
         for folder, recursive in recorder.watches():
             self._watched_paths[folder] = 1
             self.observer.schedule(recorder, folder, recursive=recursive)
+
+    def wake(self) -> None:
+        """Ask for a pass, as MkDocs' own handler of file events does."""
+        with self._rebuild_cond:
+            self._want_rebuild = True
+            self._rebuild_cond.notify_all()
 
     def keep_pages(self) -> None:
         """After this pass, do not reload the browsers: nothing they show changed.
@@ -366,9 +395,11 @@ class Rebuilder:
     def __init__(self, project: Project, site: Site, sitegen: Callable[[], None],
                  background: Callable[[], None] | None = None,
                  changes: Callable[[], set[str]] | None = None,
-                 preview: Callable[[], list[str] | None] | None = None) -> None:
+                 preview: Callable[[], list[str] | None] | None = None,
+                 dump: DumpPreview | None = None) -> None:
         self.project, self.site, self.sitegen = project, site, sitegen
         self.preview = preview  # pages for a new taxonomy before sitegen's build (None: it cannot)
+        self.dump = dump  # pages for a new dump before sitegen's build
         self.sitegen_later = background or sitegen  # the same build, at a lower priority
         self.changes = changes or Snapshots(project.roots())  # changed files since the last call
         self._background = threading.Lock()
@@ -376,11 +407,13 @@ class Rebuilder:
         self._seen: dict[str, tuple[int, int] | None] = {}  # what passes saw of each changed file
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
         self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
+        self.wake: Callable[[], None] = lambda: None  # asks the server for a pass
 
     def __call__(self) -> None:
         paths = self._new(self.changes())
-        if not paths:  # only sitegen's own state or temporary files: nothing to show
-            self.unchanged()
+        # A preview ends once sitegen's build has written what replaces it.
+        if not paths and not (self.site.previewing and not self._background.locked()):
+            self.unchanged()  # only sitegen's own state or temporary files: nothing to show
             return
         try:
             self._pass(paths)
@@ -402,7 +435,14 @@ class Rebuilder:
         work = plan(paths, self.project)
         start = time.perf_counter()
         written = self._preview() if work.sitegen and work.taxonomy_only else None
-        if written is not None:  # what the browser shows first; sitegen's build follows in the background
+        dumped = self._dump(paths) if work.sitegen and work.sources_only and not work.full else None
+        if dumped is not None:  # the new papers first; sitegen's build follows in the background
+            done = self.site.preview(dumped)
+            work.sitegen, work.background_sitegen = False, True
+            log.info(f"sitegen serve: {len(done.rendered)} new papers previewed in "
+                     f"{time.perf_counter() - start:.2f} s ({len(dumped.generated)} generated pages to "
+                     f"follow, {dumped.waiting} records left to sitegen's build)")
+        elif written is not None:  # what the browser shows first; sitegen's build follows in the background
             # Named here: their file events may come after this pass (and are then left out, below).
             paths |= self._new({str(self.project.content / rel) for rel in written} | self.changes())
             work.background_sitegen = True
@@ -412,13 +452,15 @@ class Rebuilder:
                 self.sitegen()
             paths |= self._new(self.changes())
             log.info(f"sitegen serve: sitegen's build took {time.perf_counter() - start:.2f} s")
-        if work.full:
+        if dumped is not None:
+            pass  # nothing of content/ changed
+        elif work.full:
             seconds = self.site.build()
             log.info(f"sitegen serve: {len(paths)} changed files, site rebuilt in {seconds:.2f} s")
         else:
             content = str(self.project.content) + os.sep
-            done = self.site.update(path[len(content):].replace(os.sep, "/") for path in paths
-                                    if path.startswith(content))
+            done = self.site.update((path[len(content):].replace(os.sep, "/") for path in paths
+                                     if path.startswith(content)), end_preview=not self._background.locked())
             log.info(f"sitegen serve: {len(paths)} changed files, {len(done.rendered)} pages rendered"
                      f"{' (the whole site)' if done.whole else ''} in {time.perf_counter() - start:.2f} s")
             if not done.rendered and not done.whole:
@@ -426,6 +468,16 @@ class Rebuilder:
         if work.background_sitegen:
             self.background = threading.Thread(target=self._sitegen_in_background, daemon=True)
             self.background.start()
+
+    def _dump(self, paths: set[str]) -> DumpPages | None:
+        """The pages of a new dump's papers, or None when sitegen's build must come first."""
+        if self.dump is None:
+            return None
+        try:
+            return self.dump(paths)
+        except Exception as exc:  # the build that follows reports what is wrong
+            log.warning(f"sitegen serve: no preview of the new dump ({type(exc).__name__}: {exc})")
+            return None
 
     def _new(self, paths: set[str]) -> set[str]:
         """The paths whose file is not as a pass last saw it (a late event repeats a change)."""
@@ -452,6 +504,9 @@ class Rebuilder:
                     self.sitegen_later()
             finally:
                 self._background.release()
+        self.wake()  # a pass ends a preview, if one is shown
+        if self.dump is not None:
+            self.dump.warm()  # the next dump is compared with this build's records
 
 
 def sitegen_subprocess(config: Config, background: bool = False) -> Callable[[], None]:
@@ -481,14 +536,16 @@ def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[
         seconds = site.build(index_now=True)
         log.info(f"sitegen serve: site built in {seconds:.1f} s")
         project = Project(config.content, (*config.sources, config.topics, config.root / "pyproject.toml"),
-                          theme, config.topics)
+                          theme, config.topics, tuple(config.sources))
         preview = Preview(config)
         preview.pages()  # read once now: a change of topics.yml then reads only the pages changed since
+        dump = DumpPreview(config, preview)
+        threading.Thread(target=dump.warm, daemon=True).start()  # the records a new dump is compared with
         recorder = Recorder(project.roots())
         rebuild = Rebuilder(project, site, sitegen_subprocess(config),
-                            sitegen_subprocess(config, background=True), recorder, preview.write)
+                            sitegen_subprocess(config, background=True), recorder, preview.write, dump)
         server = Server(builder=rebuild, host=host, port=port, root=str(site_dir), probe=config.content)
-        rebuild.unchanged = server.keep_pages
+        rebuild.unchanged, rebuild.wake = server.keep_pages, server.wake
         server.error_handler = lambda code: _error_page(site_dir, code)
         server.watch_project(recorder)
         try:

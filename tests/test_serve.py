@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
+from sitegen.dumppreview import DumpPreview
 from sitegen.livebuild import LiveSite
 from sitegen.preview import Preview
 from sitegen.serve import Plan, Project, Rebuilder, Recorder, Site, changed, plan, snapshot
@@ -56,9 +59,10 @@ def served(project: Path, tmp_path: Path) -> tuple[Rebuilder, Path]:
     site = Site(project / "mkdocs.yml", tmp_path / "site", "http://127.0.0.1:8000/")
     site.build(index_now=True)
     watched = Project(config.content, (*config.sources, config.topics, project / "pyproject.toml"),
-                      (project / "mkdocs.yml", project / "overrides"), config.topics)
+                      (project / "mkdocs.yml", project / "overrides"), config.topics, tuple(config.sources))
+    pages = Preview(config)
     return Rebuilder(watched, site, lambda: build(load_config(project)) and None,
-                     preview=Preview(config).write), tmp_path / "site"
+                     preview=pages.write, dump=DumpPreview(config, pages)), tmp_path / "site"
 
 
 def test_a_saved_page_is_rendered_alone_and_sitegen_follows(served: tuple[Rebuilder, Path],
@@ -114,6 +118,54 @@ def test_an_edited_taxonomy_shows_before_sitegen_builds(served: tuple[Rebuilder,
     assert "Films and clips." in feed.read_text(encoding="utf-8")
 
 
+SPINDET = ("SpinDet: Rotated Object Detection in Aerial Images", "We propose SpinDet, a detector for rotated "
+           "objects in aerial images. Existing object detection methods assume axis-aligned bounding boxes.")
+
+
+def _json_dump(path: Path, *records: object) -> None:
+    """A JSON array, one record a line (so that a record's line is its place plus one)."""
+    path.write_text("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n", encoding="utf-8")
+
+
+def test_a_new_dump_shows_before_sitegen_builds(served: tuple[Rebuilder, Path], project: Path) -> None:
+    rebuild, site = served
+    config = load_config(project)
+    started = threading.Event()
+    go = threading.Event()
+
+    def later() -> None:  # sitegen's build in the background, held until the preview is checked
+        started.set()
+        go.wait(timeout=120)
+        build(load_config(project))
+
+    rebuild.sitegen_later = later
+    _json_dump(project / "sources/more.json",
+               {"title": "Counting Penguins from Orbit",
+                "abstract": "Penguin colonies counted in satellite images with a segmentation model."},
+               {"title": SPINDET[0], "abstract": SPINDET[1]},  # a paper the list has: merged by the build
+               7)  # not a record: reported, and the rest builds
+    rebuild()
+    assert started.wait(timeout=30)
+    new = "papers/counting-penguins-from-orbit"
+    # Shown from memory: sitegen's build has not written the page yet.
+    assert "Counting Penguins from Orbit" in (site / new / "index.html").read_text(encoding="utf-8")
+    assert not (config.content / f"{new}.md").exists()
+    # A record that may be a paper of the list already gets no page of its own.
+    assert not list(site.glob("papers/spindet-*-2"))
+    rebuild.site.settle()  # the generated pages listing the new paper
+    assert "Counting Penguins from Orbit" in (site / "topics/remote-sensing/index.html").read_text(encoding="utf-8")
+    assert rebuild.background is not None
+    go.set()
+    rebuild.background.join(timeout=120)
+    rebuild()  # what sitegen's build wrote replaces the preview
+    rebuild.site.settle()
+    assert not rebuild.site.previewing
+    assert "more.json" in (config.content / f"{PAPER}.md").read_text(encoding="utf-8")
+    assert (site / new / "index.html").is_file()
+    assert [str(d) for d in build(config).report.diagnostics if d.level == "error"] == [
+        "sources/more.json:4: error: record 3 is not an object; skipped"]
+
+
 def test_a_removed_page_leaves_the_site(served: tuple[Rebuilder, Path], project: Path) -> None:
     rebuild, site = served
     assert (site / OTHER / "index.html").is_file()
@@ -155,6 +207,12 @@ def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
             '{"title": "Rotated Penguin Detection in Aerial Video", "abstract": "A rotated object '
             'detector for penguins in aerial images and video, with bounding boxes."}\n',
             encoding="utf-8"),  # related to papers already there: their pages show it too
+        "a dump whose records merge into existing papers": lambda: _json_dump(
+            project / "sources/again.json", {"title": SPINDET[0], "abstract": SPINDET[1]},
+            {"title": "Counting Penguins from Orbit", "abstract": "Penguin colonies counted from orbit."}),
+        "a dump with a bad record": lambda: _json_dump(
+            project / "sources/bad.json", {"title": "Gardening With Robots", "abstract": "Robots weed a "
+                                           "garden and water it."}, {"title": ["not", "a", "title"]}),
         "a new topic": lambda: _edit(project / "topics.yml", "topics:\n", birds),
         "a hidden paper": lambda: _edit(other, "title:", "hidden: true\ntitle:"),
         "a deleted paper": lambda: paper.unlink(),
