@@ -32,7 +32,7 @@ from .registry import REGISTRY, load_registry, record_key, registry_text
 from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key
 from .render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
 from .site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
-from .state import STATE, fingerprint, load_state, replay, state_text
+from .state import STATE, fingerprint, load_state, replay, stat_line, state_text
 from .tag import Matcher, Topic, load_topics
 from .text import clean_text, slugify
 from .write import Output, WriteStats, remove_leftovers, write_pages
@@ -180,6 +180,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
     with stages.stage("fingerprint"):
         files, problems = collect_sources(config.sources, config.root)
         paths = [f.path for f in files]
+        inputs = _inputs(config, paths)
         last = load_state(config.content)
         # Without a previous state there is nothing to compare: spare the walk over content/.
         unchanged = not force and last and last.get("fingerprint") == fingerprint(config, paths)
@@ -200,9 +201,17 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
     with Standby(prepare, related_file) as helper:
         result = _build(config, files, problems, stages, helper, pages, force)
     with stages.stage("fingerprint"):
-        state = state_text(fingerprint(config, paths), result.figures(), result.report.diagnostics)
+        # An input changed while the build read it (`sitegen serve` saves while building): no fingerprint,
+        # so that the next build reads it again.
+        mark = fingerprint(config, paths) if _inputs(config, paths) == inputs else ""
+        state = state_text(mark, result.figures(), result.report.diagnostics)
         write_pages(config.content, {STATE: state})
     return result
+
+
+def _inputs(config: Config, sources: list[Path]) -> list[str]:
+    """What the build reads besides content/: the taxonomy's and the sources' sizes and times."""
+    return [stat_line(path, str(path)) for path in (config.topics, *sources)]
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],

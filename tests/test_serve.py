@@ -264,3 +264,23 @@ def test_file_events_name_the_changed_files_and_leave_hidden_ones_out(tmp_path: 
         observer.join()
     assert found == {str(content / "papers/a.md"), str(topics)}
     assert woken
+
+
+def test_a_change_made_while_sitegen_builds_is_built_next_time(project: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.build
+
+    config = load_config(project)
+    build(config)
+    read = sitegen.build.load_topics
+
+    def read_then_edit(*args: object, **kwargs: object) -> object:
+        found = read(*args, **kwargs)  # type: ignore[arg-type]
+        _edit(config.topics, "Moving pictures.", "Films.")  # saved by the curator meanwhile
+        return found
+
+    monkeypatch.setattr(sitegen.build, "load_topics", read_then_edit)
+    build(config, force=True)
+    monkeypatch.setattr(sitegen.build, "load_topics", read)
+    assert not build(config).skipped  # the edit was not in what that build wrote
+    assert "Films\\." in (config.content / "topics/video.md").read_text(encoding="utf-8")
