@@ -49,6 +49,7 @@ from .tag import Matcher, load_topics
 from .text import slugify
 
 MAX_RECORDS = 2000  # a larger dump is built first: comparing it would take as long
+_ROWS = 256  # new records compared at once (a row of scores per pool item each)
 _SLACK = 0.01  # rapidfuzz's scores here are single precision: a threshold is taken a little lower
 
 
@@ -107,12 +108,22 @@ class Pool:
         from rapidfuzz import fuzz
         from rapidfuzz.process import cdist
 
-        if not new or not self.items:
-            return []
+        found: list[tuple[int, int]] = []
+        if not self.items:
+            return found
         options: dict[str, Any] = {"scorer": fuzz.ratio, "workers": workers()}
-        score = np.maximum(np.maximum(cdist([e.words for e in new], self.words, **options),
-                                      cdist([e.key for e in new], self.keys, **options)),
-                           cdist([e.alt_words for e in new], self.alt, **options))
+        for start in range(0, len(new), _ROWS):
+            part = new[start:start + _ROWS]
+            score = np.maximum(np.maximum(cdist([e.words for e in part], self.words, **options),
+                                          cdist([e.key for e in part], self.keys, **options)),
+                               cdist([e.alt_words for e in part], self.alt, **options))
+            found += [(start + i, j) for i, j in self._kept(part, score)]
+        return found
+
+    def _kept(self, new: Sequence[Evidence], score: Any) -> list[tuple[int, int]]:
+        """The candidates among new x pool, given their title scores."""
+        import numpy as np
+
         found: list[tuple[int, int]] = []
         for i, e in enumerate(new):
             row = score[i]
@@ -220,10 +231,22 @@ class DumpPreview:
         if known is None or len(known.pages) != len(pages) or any(
                 a is not b for a, b in zip(known.pages, pages, strict=True)):
             overrides = read_overrides(pages, parsed.records, self.config.root)
-            pool = known.pool if known is not None else Pool([record_evidence(r) for r in parsed.records])
+            pool = known.pool if known is not None else self._pool(parsed.records)
             known = _Known(parsed, pool, pages, ExistingIndex(pages, overrides))
         self._known = known
         return known
+
+    def _pool(self, records: list[Record]) -> Pool:
+        """The records' evidence; that of records the last pool had is taken from it."""
+        before: dict[Any, tuple[Record, Evidence]] = {}
+        if self._known is not None:
+            old = self._known
+            before = {r.source: (r, e) for r, e in zip(old.parsed.records, old.pool.items, strict=True)}
+        items = []
+        for record in records:
+            seen = before.get(record.source)
+            items.append(seen[1] if seen is not None and seen[0] == record else record_evidence(record))
+        return Pool(items)
 
     def __call__(self, changed: set[str]) -> DumpPages | None:
         """The pages of new source files (all of `changed`), or None when the build must run first."""
