@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from typing import Any
 from .build import PAPERS, _view, today
 from .buildcache import CACHE, Parsed, load_last, sources_key
 from .config import Config
-from .dedupe import NEAR_MISS, PLACE_TITLE, Evidence, compare, merge_records, record_evidence
+from .dedupe import NEAR_MISS, Evidence, compare, merge_records, record_evidence
 from .learn import learned_for_new
 from .models import Paper, Record, display_path
 from .pages import Page
@@ -43,9 +43,9 @@ from .preview import Preview
 from .reconcile import ExistingIndex, read_overrides
 from .registry import load_registry, record_key
 from .render import environment, render_range
-from .site import SiteInfo, render_site
-from .state import load_state
-from .tag import Matcher, load_topics
+from .site import PaperView, SiteInfo, render_site
+from .state import load_state, stat_line
+from .tag import Matcher, Topic, load_topics
 from .text import slugify
 
 MAX_RECORDS = 2000  # a larger dump is built first: comparing it would take as long
@@ -58,7 +58,7 @@ class DumpPages:
     """What a preview shows: the new papers' pages first, then the generated pages that list them."""
 
     papers: dict[str, str]  # content-relative path -> page text, in the dump's order
-    generated: dict[str, str]
+    generated: Callable[[], dict[str, str]]  # the generated pages that change (made after the papers')
     waiting: int = 0  # new records left to the build (possible duplicates and the like)
 
 
@@ -79,6 +79,8 @@ class Pool:
         self.origin = self._coded([e.origin for e in items])
         self.year = np.asarray([e.year or 0 for e in items], dtype=np.int64)
         self.named = np.asarray([bool(e.names) for e in items], dtype=bool)
+        self.abstract = np.asarray([bool(e.abstract) for e in items], dtype=bool)
+        self.bracketed = np.asarray([e.alt_words != e.words for e in items], dtype=bool)
         postings: dict[str, list[int]] = {}
         for i, e in enumerate(items):
             for word in e.names:
@@ -100,9 +102,10 @@ class Pool:
         """(new, pool) index pairs that compare() could call the same paper; every such pair is there.
 
         compare() says "same" only for one arXiv id or DOI, titles scoring
-        NEAR_MISS or more, or author lists that overlap together with one
-        year (records of two files) or one volume and page: the pairs kept
-        here, a superset of the ones that merge.
+        NEAR_MISS or more, or, where one of the two has no abstract, author
+        lists that overlap together with one year (records of two files) or
+        one volume and page: the pairs kept here, a superset of the ones
+        that merge.
         """
         import numpy as np
         from rapidfuzz import fuzz
@@ -111,12 +114,22 @@ class Pool:
         found: list[tuple[int, int]] = []
         if not self.items:
             return found
-        options: dict[str, Any] = {"scorer": fuzz.ratio, "workers": workers()}
+        # Below the cutoff rapidfuzz stops early and gives 0: only the pairs at NEAR_MISS or more matter.
+        options: dict[str, Any] = {"scorer": fuzz.ratio, "workers": workers(),
+                                   "score_cutoff": NEAR_MISS - _SLACK}
+        bracketed = np.flatnonzero(self.bracketed)
         for start in range(0, len(new), _ROWS):
             part = new[start:start + _ROWS]
-            score = np.maximum(np.maximum(cdist([e.words for e in part], self.words, **options),
-                                          cdist([e.key for e in part], self.keys, **options)),
-                               cdist([e.alt_words for e in part], self.alt, **options))
+            score = np.maximum(cdist([e.words for e in part], self.words, **options),
+                               cdist([e.key for e in part], self.keys, **options))
+            # title_score's third score: titles without their brackets, where either has some.
+            alt = [e.alt_words for e in part]
+            if len(bracketed):
+                score[:, bracketed] = np.maximum(
+                    score[:, bracketed], cdist(alt, [self.alt[k] for k in bracketed], **options))
+            for i, e in enumerate(part):
+                if e.alt_words != e.words:
+                    score[i] = np.maximum(score[i], cdist([e.alt_words], self.alt, **options)[0])
             found += [(start + i, j) for i, j in self._kept(part, score)]
         return found
 
@@ -125,39 +138,48 @@ class Pool:
         import numpy as np
 
         found: list[tuple[int, int]] = []
+        similar = self._similar_names({w for e in new for w in e.names})
         for i, e in enumerate(new):
             row = score[i]
             keep = row >= NEAR_MISS - _SLACK
             for value, codes in ((e.arxiv, self.arxiv), (e.doi, self.doi), (_place(e), self.place)):
                 if value:
                     keep |= codes == self.code(value)
-            agree = self._overlapping(e)
+            agree = self._overlapping(e, similar)
+            if agree is not None and e.abstract:  # two abstracts: the titles must score TITLE_THRESHOLD
+                agree &= ~self.abstract
             if agree is not None:  # e has authors, and some items share a name with them
                 year = self.year
                 # compare()'s "dated": one year, or a year on one side only between named lists.
                 dated = ((year == e.year) | ((year == 0) & self.named)) if e.year else (year > 0) & self.named
-                placed = ((self.place == self.code(_place(e))) & (row >= PLACE_TITLE - _SLACK) if _place(e)
-                          else np.zeros(len(row), dtype=bool))
-                keep |= agree & (((self.origin != self.code(e.origin)) & dated) | placed)
+                keep |= agree & (self.origin != self.code(e.origin)) & dated  # (one place is kept above)
             found.extend((i, int(j)) for j in np.flatnonzero(keep))
         return found
 
-    def _overlapping(self, e: Evidence) -> Any:
-        """Which items' author names overlap e's (as names_overlap tells), or None if none can."""
+    def _similar_names(self, names: set[str]) -> dict[str, list[int]]:
+        """For each name word, the vocabulary's words that _similar_name takes for it (by index)."""
         import numpy as np
         from rapidfuzz import fuzz
         from rapidfuzz.process import cdist
 
-        if not e.names or not self.vocabulary:
+        if not names or not self.vocabulary:
+            return {}
+        mine = sorted(names)
+        scores = cdist(mine, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85 - _SLACK, workers=workers())
+        return {word: [k for k in np.flatnonzero(row).tolist()
+                       if word == self.vocabulary[k] or abs(len(word) - len(self.vocabulary[k])) <= 2]
+                for word, row in zip(mine, scores, strict=True)}
+
+    def _overlapping(self, e: Evidence, similar: dict[str, list[int]]) -> Any:
+        """Which items' author names overlap e's (as names_overlap tells), or None if none can."""
+        import numpy as np
+
+        found = [self.postings[k] for word in e.names for k in similar.get(word, ())]
+        if not found:
             return None
-        mine = sorted(e.names)
-        similar = cdist(mine, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85 - _SLACK)
         mask = np.zeros(len(self.items), dtype=bool)
-        for x, row in enumerate(similar):
-            for k in np.flatnonzero(row):
-                if mine[x] == self.vocabulary[k] or abs(len(mine[x]) - len(self.vocabulary[k])) <= 2:
-                    mask[self.postings[k]] = True
-        return mask if mask.any() else None
+        mask[np.concatenate(found)] = True
+        return mask
 
 
 def _place(e: Evidence) -> str | None:
@@ -201,6 +223,7 @@ class DumpPreview:
         self._added: set[Path] = set()  # new files previewed since the cached build
         self._env = environment()
         self._cache: tuple[tuple[int, int], Parsed] | None = None  # the cache file's stat, and its content
+        self._topics: tuple[str, list[Topic], Matcher] | None = None  # of topics.yml as last read
 
     def warm(self) -> None:
         """Read the last build's records and the pages, so that the next preview is quick."""
@@ -219,7 +242,17 @@ class DumpPreview:
             self._cache = (key, parsed) if parsed is not None else None
         return self._cache[1] if self._cache is not None else None
 
+    def _taxonomy(self) -> tuple[list[Topic], Matcher]:
+        """The topics and their matcher, read again only when topics.yml changed."""
+        config = self.config
+        stamp = stat_line(config.topics, "")
+        if self._topics is None or self._topics[0] != stamp:
+            topics, _ = load_topics(config.topics, display_path(config.topics, config.root))
+            self._topics = (stamp, topics, Matcher(topics))
+        return self._topics[1], self._topics[2]
+
     def _ready(self) -> _Known | None:
+        self._taxonomy()
         parsed = self._last()
         if parsed is None:
             self._known = None
@@ -300,24 +333,32 @@ class DumpPreview:
 
     def _render(self, papers: list[tuple[str, Paper]], count: int, known: _Known, files: int) -> DumpPages:
         config = self.config
-        topics, _ = load_topics(config.topics, display_path(config.topics, config.root))
+        topics, matcher = self._taxonomy()
         learned = learned_for_new(known.pages, [p for _, p in papers], topics, config.tagging)
-        shared = (Matcher(topics), config.tagging, today(), [(p, False) for _, p in papers], learned)
+        shared = (matcher, config.tagging, today(), [(p, False) for _, p in papers], learned)
         rendered = render_range(shared, range(len(papers)))
-        out = {f"{PAPERS}/{slug}.md": text for (slug, _), (_, text) in zip(papers, rendered, strict=True)}
-        generated: dict[str, str] = {}
-        figures = load_state(config.content).get("figures")
-        if isinstance(figures, dict) and isinstance(figures.get("records"), int):
-            shown = zip(papers, rendered, strict=True)
-            views = self.preview.views()
-            views += [_view(slug, meta, paper.abstract) for (slug, paper), (meta, _) in shown]
-            views.sort(key=lambda v: v.slug)
-            info = SiteInfo(config.title, config.description, len(known.parsed.records) + count, files)
-            pages = render_site(self._env, views, topics, info)
-            if all((config.content / rel).is_file() for rel in pages):  # else the navigation changes
-                generated = {rel: text for rel, text in pages.items()
-                             if _read(config.content / rel) != text}
+        pairs = list(zip(papers, rendered, strict=True))
+        out = {f"{PAPERS}/{slug}.md": text for (slug, _), (_, text) in pairs}
+        views = [_view(slug, meta, paper.abstract) for (slug, paper), (meta, _) in pairs]
+        info = SiteInfo(config.title, config.description, len(known.parsed.records) + count, files)
+
+        def generated() -> dict[str, str]:
+            with self._lock:
+                return self._generated(views, topics, info)
+
         return DumpPages(out, generated, count - len(out))
+
+    def _generated(self, new: list[PaperView], topics: list[Topic], info: SiteInfo) -> dict[str, str]:
+        """The generated pages, listing the new papers too, that differ from content/'s."""
+        content = self.config.content
+        figures = load_state(content).get("figures")
+        if not isinstance(figures, dict) or not isinstance(figures.get("records"), int):
+            return {}  # no build yet to compare with
+        views = sorted(self.preview.views() + new, key=lambda v: v.slug)
+        pages = render_site(self._env, views, topics, info)
+        if not all((content / rel).is_file() for rel in pages):
+            return {}  # a page more (a topic's list grew a page): the navigation changes, the build does it
+        return {rel: text for rel, text in pages.items() if _read(content / rel) != text}
 
 
 def _read(path: Path) -> str | None:

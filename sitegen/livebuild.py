@@ -160,6 +160,9 @@ class LiveSite:
         files: Any = keep.files
         chosen: list[File] = []
         for uri, text in {**later, **now}.items():
+            before = self._previews.get(uri)
+            if before is not None and before.content_string == text:
+                continue  # previewed so already (a dump before this one, not built yet)
             file: Any = File.generated(config, uri, content=text)
             old = files.get_file_from_path(uri)
             if old is None:

@@ -251,7 +251,10 @@ class Site:
     def preview(self, pages: DumpPages) -> Pass:
         """Show a new dump's papers now, and the generated pages listing them right after."""
         with self._lock:
-            done = self.live.preview(pages.papers, pages.generated)
+            done = self.live.preview(pages.papers, {})
+        generated = pages.generated()  # the new papers' pages are served meanwhile
+        with self._lock:
+            self.live.preview({}, generated)  # pending: rendered after the pass
         self._follow(done)
         return done
 
@@ -440,8 +443,8 @@ class Rebuilder:
             done = self.site.preview(dumped)
             work.sitegen, work.background_sitegen = False, True
             log.info(f"sitegen serve: {len(done.rendered)} new papers previewed in "
-                     f"{time.perf_counter() - start:.2f} s ({len(dumped.generated)} generated pages to "
-                     f"follow, {dumped.waiting} records left to sitegen's build)")
+                     f"{time.perf_counter() - start:.2f} s (then the generated pages; {dumped.waiting} "
+                     "records left to sitegen's build)")
         elif written is not None:  # what the browser shows first; sitegen's build follows in the background
             # Named here: their file events may come after this pass (and are then left out, below).
             paths |= self._new({str(self.project.content / rel) for rel in written} | self.changes())

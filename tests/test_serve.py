@@ -153,7 +153,8 @@ def test_a_new_dump_shows_before_sitegen_builds(served: tuple[Rebuilder, Path], 
     # A record that may be a paper of the list already gets no page of its own.
     assert not list(site.glob("papers/spindet-*-2"))
     rebuild.site.settle()  # the generated pages listing the new paper
-    assert "Counting Penguins from Orbit" in (site / "topics/remote-sensing/index.html").read_text(encoding="utf-8")
+    topic = site / "topics/remote-sensing/index.html"
+    assert "Counting Penguins from Orbit" in topic.read_text(encoding="utf-8")
     assert rebuild.background is not None
     go.set()
     rebuild.background.join(timeout=120)
