@@ -40,7 +40,7 @@ from .pages import Page
 from .parallel import workers
 from .parse import collect_sources, parse_sources
 from .preview import Preview
-from .reconcile import ExistingIndex, read_overrides
+from .reconcile import ExistingIndex, page_evidence, read_overrides
 from .registry import load_registry, record_key
 from .render import environment, render_range
 from .site import PaperView, SiteInfo, render_site
@@ -224,6 +224,7 @@ class DumpPreview:
         self._env = environment()
         self._cache: tuple[tuple[int, int], Parsed] | None = None  # the cache file's stat, and its content
         self._topics: tuple[str, list[Topic], Matcher] | None = None  # of topics.yml as last read
+        self._evidence: dict[int, tuple[Page, Evidence]] = {}  # each page's, by the page read
 
     def warm(self) -> None:
         """Read the last build's records and the pages, so that the next preview is quick."""
@@ -265,9 +266,19 @@ class DumpPreview:
                 a is not b for a, b in zip(known.pages, pages, strict=True)):
             overrides = read_overrides(pages, parsed.records, self.config.root)
             pool = known.pool if known is not None else self._pool(parsed.records)
-            known = _Known(parsed, pool, pages, ExistingIndex(pages, overrides))
+            known = _Known(parsed, pool, pages, ExistingIndex(pages, overrides, self._page_evidence))
+            # Pages gone or changed since are not kept (the Page objects of unchanged files stay the same).
+            kept = {id(page) for page in pages}
+            self._evidence = {k: v for k, v in self._evidence.items() if k in kept}
         self._known = known
         return known
+
+    def _page_evidence(self, page: Page) -> Evidence:
+        """A page's matching evidence, made once for each page read (the page is kept with it)."""
+        found = self._evidence.get(id(page))
+        if found is None or found[0] is not page:
+            found = self._evidence[id(page)] = (page, page_evidence(page))
+        return found[1]
 
     def _pool(self, records: list[Record]) -> Pool:
         """The records' evidence; that of records the last pool had is taken from it."""

@@ -181,9 +181,8 @@ class LiveSite:
         self.pending |= {file.src_uri for file in chosen if file.src_uri in later}
         shown = files.documentation_pages(inclusion=_SERVE)
         pages = [file.page for file in chosen if file.src_uri in now and file.page is not None]
-        for page in pages:
-            _populate_page(page, config, files)
-        self._render(pages, files, shown, set(), templates=False)
+        # Each page read just before it is rendered: the first ones are served while the rest follow.
+        self._render(pages, files, shown, set(), templates=False, read=True)
         return Pass([page.file.src_uri for page in pages])
 
     def update(self, changed: Iterable[str], end_preview: bool = True) -> Pass:
@@ -260,8 +259,10 @@ class LiveSite:
         self._render(pages, files, shown, changed, templates=relist or nav_changed)
         return Pass([page.file.src_uri for page in pages])
 
-    def _render(self, pages: list[Any], files: Any, shown: Any, changed: set[str], templates: bool) -> None:
-        """Render the pages read, copy the other files changed; `templates`: the 404 page and sitemap too."""
+    def _render(self, pages: list[Any], files: Any, shown: Any, changed: set[str], templates: bool,
+                read: bool = False) -> None:
+        """Render the pages read (`read`: read each first), copy the other files changed; `templates`: the
+        404 page and sitemap too."""
         config, keep = self.config, self._keep
         for file in files:  # exports, feeds and other files are copied as they are
             if file.src_uri in changed and not file.is_documentation_page() and _SERVE(file.inclusion):
@@ -271,6 +272,8 @@ class LiveSite:
             urls = {page.url for page in pages}
             search.entries = [e for e in search.entries if _page_url(e) not in urls]
         for page in pages:
+            if read:
+                _populate_page(page, config, files)
             _build_page(page, config, shown, keep.nav, keep.env, excluded=page.file.inclusion.is_excluded())
         if templates:  # the 404 page shows the navigation, the sitemap every page
             for template in config.theme.static_templates:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +117,10 @@ def page_evidence(page: Page) -> Evidence:
 class ExistingIndex:
     """Finds the page a paper already has: same identifier, same title, or a guarded fuzzy match."""
 
-    def __init__(self, pages: list[Page], overrides: Overrides) -> None:
+    def __init__(self, pages: list[Page], overrides: Overrides,
+                 evidence_of: Callable[[Page], Evidence] = page_evidence) -> None:
         self.pages = [p for p in pages if p.slug not in overrides.alias]
-        self.evidence = [page_evidence(p) for p in self.pages]
+        self.evidence = [evidence_of(p) for p in self.pages]
         self.by_id: dict[str, int] = {}
         self.by_title: dict[str, int] = {}
         for i, e in enumerate(self.evidence):

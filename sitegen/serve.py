@@ -456,7 +456,8 @@ class Rebuilder:
             paths |= self._new(self.changes())
             log.info(f"sitegen serve: sitegen's build took {time.perf_counter() - start:.2f} s")
         if dumped is not None:
-            pass  # nothing of content/ changed
+            if not done.rendered:
+                self.unchanged()  # every record waits for the build: the pages stay as they are
         elif work.full:
             seconds = self.site.build()
             log.info(f"sitegen serve: {len(paths)} changed files, site rebuilt in {seconds:.2f} s")

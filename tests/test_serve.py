@@ -24,13 +24,14 @@ OTHER = "papers/sparse-autoencoders-find-monosemantic-features-in-language-model
 def test_changes_are_classified_by_what_they_need(tmp_path: Path) -> None:
     content, sources = tmp_path / "content", tmp_path / "sources"
     project = Project(content, (sources, tmp_path / "topics.yml"),
-                      (tmp_path / "mkdocs.yml", tmp_path / "overrides"))
+                      (tmp_path / "mkdocs.yml", tmp_path / "overrides"), tmp_path / "topics.yml", (sources,))
     (content / "papers").mkdir(parents=True)
     page, topic = content / "papers/a.md", content / "topics/new.md"
     page.write_text("x", encoding="utf-8")
     assert plan({str(page)}, project) == Plan(background_sitegen=True)
     assert plan({str(topic), str(content / "exports/papers.csv")}, project) == Plan()
-    assert plan({str(sources / "new.jsonl")}, project) == Plan(sitegen=True)
+    assert plan({str(sources / "new.jsonl")}, project) == Plan(sitegen=True, sources_only=True)
+    assert plan({str(sources / "new.jsonl"), str(tmp_path / "topics.yml")}, project) == Plan(sitegen=True)
     assert plan({str(tmp_path / "overrides/paper.html"), str(page)}, project) == Plan(
         full=True, background_sitegen=True)
 
