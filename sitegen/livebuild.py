@@ -18,7 +18,10 @@ through MkDocs' own page pipeline, for the pages it touches:
   paper pages that show them `pending`, for the caller to render after the
   pages the change was about;
 - a topic page added, removed or now for another topic renders the pages
-  tagged with that topic (their topic chips link to it).
+  tagged with that topic (their topic chips link to it);
+- pages can be shown from text in memory before their files are written
+  (`preview`: a new dump's papers), until a pass ends the preview and the
+  files take their place.
 
 A change to the top of the navigation (which paper pages show) takes
 MkDocs' whole build again. The site left is the one a whole build makes of

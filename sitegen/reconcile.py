@@ -51,7 +51,6 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
     by_slug = {p.slug: p for p in pages}
     by_record = {(r.source.file, r.source.record): r.source for r in records}
     for page in pages:
-        shown = display_path(page.path, base)
         target = page.meta.get("duplicate_of")
         if target is not None:
             slug = slug_of(str(target))
@@ -59,7 +58,8 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
                 result.alias[page.slug] = slug
             else:
                 result.problems.append(Diagnostic(
-                    "warning", shown, f"duplicate_of: no paper page '{target}'; ignored",
+                    "warning", display_path(page.path, base),
+                    f"duplicate_of: no paper page '{target}'; ignored",
                     line=page.key_line("duplicate_of"),
                     hint="name another page by its file name, e.g. my-paper",
                 ))
@@ -81,7 +81,8 @@ def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overr
                     result.distinct.append((kept, frozenset((by_record[key],))))
             else:
                 result.problems.append(Diagnostic(
-                    "warning", shown, f"distinct_from: '{entry}' names no paper page and no record; ignored",
+                    "warning", display_path(page.path, base),
+                    f"distinct_from: '{entry}' names no paper page and no record; ignored",
                     line=page.key_line("distinct_from"),
                     hint="use a page's file name (my-paper) or a record as file#number (acm.csv#17)",
                 ))

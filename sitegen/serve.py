@@ -440,11 +440,12 @@ class Rebuilder:
         written = self._preview() if work.sitegen and work.taxonomy_only else None
         dumped = self._dump(paths) if work.sitegen and work.sources_only and not work.full else None
         if dumped is not None:  # the new papers first; sitegen's build follows in the background
+            found = time.perf_counter() - start
             done = self.site.preview(dumped)
             work.sitegen, work.background_sitegen = False, True
             log.info(f"sitegen serve: {len(done.rendered)} new papers previewed in "
-                     f"{time.perf_counter() - start:.2f} s (then the generated pages; {dumped.waiting} "
-                     "records left to sitegen's build)")
+                     f"{time.perf_counter() - start:.2f} s ({found:.2f} s to tell them from duplicates; "
+                     f"then the generated pages; {dumped.waiting} records left to sitegen's build)")
         elif written is not None:  # what the browser shows first; sitegen's build follows in the background
             # Named here: their file events may come after this pass (and are then left out, below).
             paths |= self._new({str(self.project.content / rel) for rel in written} | self.changes())
