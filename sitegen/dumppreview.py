@@ -38,7 +38,7 @@ from .learn import learned_for_new
 from .models import Paper, Record, display_path
 from .pages import Page
 from .parallel import workers
-from .parse import collect_sources, parse_sources
+from .parse import SourceFile, collect_sources, parse_sources
 from .preview import Preview
 from .reconcile import ExistingIndex, page_evidence, read_overrides
 from .registry import load_registry, record_key
@@ -252,9 +252,10 @@ class DumpPreview:
             self._topics = (stamp, topics, Matcher(topics))
         return self._topics[1], self._topics[2]
 
-    def _ready(self) -> _Known | None:
+    def _ready(self, reload: bool = True) -> _Known | None:
+        """The last build's records and the pages as they are now (`reload`: the cache read again too)."""
         self._taxonomy()
-        parsed = self._last()
+        parsed = self._last() if reload or self._cache is None else self._cache[1]
         if parsed is None:
             self._known = None
             return None
@@ -303,15 +304,14 @@ class DumpPreview:
         current = {str(f.path) for f in files}
         if problems or not changed or not changed <= current:
             return None  # a file removed, or not a source: the build decides
-        known = self._ready()
-        if known is None:
-            return None
-        new: list[Any] = []
-        for added in (set(), self._added):  # the new files, and those a running build may not have read
-            new = [f for f in files if str(f.path) in changed or f.path in added]
-            if sources_key(config, [f.path for f in files if f not in new]) == known.parsed.key:
-                break
-        else:
+        # The cache read last, if the new files are new to it: a build running now may have written
+        # another (at 10,000 records a second to read under load).
+        known = self._ready(reload=False)
+        new = self._new_files(files, changed, known) if known is not None else None
+        if new is None:
+            known = self._ready()
+            new = self._new_files(files, changed, known) if known is not None else None
+        if known is None or new is None:
             return None
         self._added = {f.path for f in new}
         records, _ = parse_sources(new, config.format)  # the build reports their problems
@@ -321,6 +321,16 @@ class DumpPreview:
         alone = singletons(evidence, known.pool)
         papers = self._papers(records, alone, known)
         return self._render(papers, len(records), known, len(files))
+
+    def _new_files(self, files: list[SourceFile], changed: set[str],
+                   known: _Known) -> list[SourceFile] | None:
+        """The source files the cached build did not read: those changed, and maybe those previewed
+        before (a running build may not have read them); None if the cache is of other sources."""
+        for added in (set(), self._added):
+            new = [f for f in files if str(f.path) in changed or f.path in added]
+            if sources_key(self.config, [f.path for f in files if f not in new]) == known.parsed.key:
+                return new
+        return None
 
     def _papers(self, records: list[Record], alone: list[bool], known: _Known) -> list[tuple[str, Paper]]:
         """The slugs and papers of the records shown now, in the dump's order."""

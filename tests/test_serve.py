@@ -156,9 +156,18 @@ def test_a_new_dump_shows_before_sitegen_builds(served: tuple[Rebuilder, Path], 
     rebuild.site.settle()  # the generated pages listing the new paper
     topic = site / "topics/remote-sensing/index.html"
     assert "Counting Penguins from Orbit" in topic.read_text(encoding="utf-8")
-    assert rebuild.background is not None
+    building = rebuild.background
+    assert building is not None
+    # Another dump while the build has not read the first: compared with the first dump's records too.
+    _json_dump(project / "sources/later.json",
+               {"title": "Counting penguins from orbit",
+                "abstract": "Penguin colonies counted in satellite images with a segmentation model."},
+               {"title": "Weighing Whales from Drones", "abstract": "Whales measured in drone video."})
+    rebuild()
+    assert (site / "papers/weighing-whales-from-drones/index.html").is_file()
+    assert not (site / f"{new}-2").exists()
     go.set()
-    rebuild.background.join(timeout=120)
+    building.join(timeout=120)  # it builds once more for the second dump
     rebuild()  # what sitegen's build wrote replaces the preview
     rebuild.site.settle()
     assert not rebuild.site.previewing
