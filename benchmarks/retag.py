@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,11 +72,26 @@ def curate(root: Path, rng: random.Random, share: float = 0.1) -> dict[Path, byt
     return curated
 
 
+CPU: list[float] = []  # user + sys seconds of each timed command, its worker processes included
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(args: list[str], root: Path) -> tuple[float, str]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     command = [*SITEGEN, *args, "--project", str(root)]
     run = subprocess.run(command, capture_output=True, text=True, check=True)
+    CPU.append(_children_cpu() - cpu)
     return time.perf_counter() - started, run.stdout + run.stderr
+
+
+def _runs(times: list[float], cpu: list[float]) -> str:
+    return (f"median {statistics.median(times):.1f} s of {len(times)} runs "
+            f"({', '.join(f'{t:.1f}' for t in times)}); CPU median {statistics.median(cpu):.1f} s "
+            f"({', '.join(f'{t:.1f}' for t in cpu)})")
 
 
 def main() -> None:
@@ -99,10 +116,12 @@ def main() -> None:
         before = root.with_name(root.name + ".before-retag")
         shutil.rmtree(before, ignore_errors=True)
         shutil.copytree(root, before, symlinks=True)  # copy2: modification times kept, as the build sees them
-        dry, real = [], []
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        dry, real, dry_cpu, real_cpu = [], [], [], []
         for run in range(args.runs):
             took, out = timed(["retag", "--dry-run"], root)
             dry.append(took)
+            dry_cpu.append(CPU[-1])
             if run == 0:
                 print(next(line for line in out.splitlines() if line.startswith("sitegen retag:")))
                 print("e.g. " + next((line for line in out.splitlines() if "(0." in line), "no change"))
@@ -112,18 +131,19 @@ def main() -> None:
                 shutil.copytree(before, root, symlinks=True)
             took, out = timed(["retag", "--timings"], root)
             real.append(took)
+            real_cpu.append(CPU[-1])
         stage_line = next(line for line in out.splitlines() if line.startswith("sitegen: timings"))
         print(next(line for line in out.splitlines() if "records read" in line))
         nothing, _ = timed(["retag"], root)
+        nothing_cpu = CPU[-1]
         same = sum(path.read_bytes() == text for path, text in curated.items())
         still = sum(curated_tags(frontmatter.load(p).metadata) is not None for p in curated)
         _, built = timed(["build"], root)
-        print(f"retag --dry-run: median {statistics.median(dry):.1f} s of {args.runs} runs "
-              f"({', '.join(f'{t:.1f}' for t in dry)})")
-        print(f"retag (writes and rebuilds): median {statistics.median(real):.1f} s of {args.runs} runs "
-              f"({', '.join(f'{t:.1f}' for t in real)})")
+        print(f"load average before the runs: {load}; after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"retag --dry-run: {_runs(dry, dry_cpu)}")
+        print(f"retag (writes and rebuilds): {_runs(real, real_cpu)}")
         print(f"  {stage_line}")
-        print(f"retag with nothing left to change: {nothing:.1f} s")
+        print(f"retag with nothing left to change: {nothing:.1f} s (CPU {nothing_cpu:.1f} s)")
         print(f"curated pages byte-identical after retag: {same} of {len(curated)} ({still} still curated)")
         summary = [line for line in built.splitlines() if line.startswith("sitegen: ")]
         print(f"a build after the retag: {summary[-1]}")

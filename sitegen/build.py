@@ -8,6 +8,7 @@ formats, are rendered while writing, one format at a time, to bound memory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -169,12 +170,13 @@ PagesRead = tuple[list[Page], set[str], list[Diagnostic]]
 
 
 def build(config: Config, force: bool = False, stages: Stages | None = None,
-          pages: PagesRead | None = None) -> BuildResult:
+          pages: PagesRead | None = None, helper: Standby[Any, Any] | None = None) -> BuildResult:
     """Run a whole build for a configuration; skip it when nothing changed since the last one.
 
     `pages`: content/papers as read_pages reads it now, when the caller has it already (retag).
     `force`: build even if nothing changed, and reuse nothing of the last build (its parse and
     dedupe cache, its related papers): everything is made again from the sources and kept anew.
+    `helper`: a Standby that has imported scikit-learn already (retag's), for the related papers.
     """
     stages = stages or Stages()
     with stages.stage("fingerprint"):
@@ -198,8 +200,8 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
         return result
     # Related papers are computed in a helper process, forked now while the build is small:
     # it imports scikit-learn while sources are read, and gets its job once the papers are known.
-    with Standby(prepare, related_file) as helper:
-        result = _build(config, files, problems, stages, helper, pages, force)
+    with Standby(prepare, related_file) if helper is None else contextlib.nullcontext(helper) as related:
+        result = _build(config, files, problems, stages, related, pages, force)
     with stages.stage("fingerprint"):
         # An input changed while the build read it (`sitegen serve` saves while building): no fingerprint,
         # so that the next build reads it again.
@@ -215,7 +217,7 @@ def _inputs(config: Config, sources: list[Path]) -> list[str]:
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
-           stages: Stages, helper: Standby[RelatedJob, str], read: PagesRead | None,
+           stages: Stages, helper: Standby[Any, Any], read: PagesRead | None,
            force: bool) -> BuildResult:
     result = BuildResult()
     report = result.report
@@ -274,7 +276,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
         key = related_key(slugs, titles, texts)
         cached = None if force else cached_related(config.content, key)
-        related = (helper.submit((key, slugs, titles, texts)) if cached is None
+        job: RelatedJob = (key, slugs, titles, texts)
+        related = (helper.submit(job, related_file) if cached is None
                    else lambda text=cached: text)
         del texts
         names = {t.name for t in topics}

@@ -6,18 +6,21 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from itertools import pairwise
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from .models import SitegenError
 
 T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A")
+B = TypeVar("B")
+Q = TypeVar("Q")
 
 MIN_ITEMS = 2  # fewer pieces than this are not worth a process pool
 MIN_WORK = 2000  # nor is less work than this (in the caller's units: records, pages)
@@ -84,20 +87,26 @@ def chunks(count: int, pieces: int | None = None) -> list[range]:
 
 
 class Standby(Generic[A, R]):
-    """A process forked now, that prepares (imports a library) and then waits for one job.
+    """A process forked now, that prepares (imports a library) and then waits for jobs.
 
     For work no later stage needs until the end (related papers): the helper
     is forked while the build is still small, so it shares little memory with
     it, prepares on the second core while the build reads its input, and is
-    handed its job, pickled, when the job is known. The result, or the
-    exception the job raised, comes back pickled. Without fork or a second
-    core, the job runs here when its result is asked for. Use it as a context
-    manager: leaving the block ends a helper that got no job.
+    handed its jobs, pickled, when they are known. Each result, or the
+    exception its job raised, comes back pickled, in the order the jobs were
+    submitted. A job may name another module-level function than `work`
+    (`submit(job, other)`), so that one prepared helper serves stages that
+    need the same library (retag's learning, then the related papers of its
+    rebuild). Without fork or a second core, each job runs here when its
+    result is asked for. Use it as a context manager: leaving the block ends
+    the helper.
     """
 
     def __init__(self, prepare: Callable[[], object], work: Callable[[A], R]) -> None:
         self.work = work
         self.process: Any = None
+        self._sent = self._received = 0
+        self._waiting: dict[int, tuple[bool, object]] = {}  # results received before their waiter asked
         if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
@@ -116,63 +125,74 @@ class Standby(Generic[A, R]):
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None and self.process.is_alive():
-            self.process.terminate()  # no job came (or the build failed): it has nothing to finish
+            self.process.terminate()  # waiting for a job that will not come, or one nobody waits for
         if self.process is not None:
             self.process.join()
-
-    def submit(self, job: A) -> Callable[[], R]:
-        """Hand the helper its job; the function returned waits for the result."""
-        if self.process is None:
-            return partial(self.work, job)
-        self.jobs.send(job)
-        self.jobs.close()
-        return self._result
-
-    def _result(self) -> R:
-        try:
-            ok, value = self.results.recv()
-        except EOFError:
-            self.process.join()
-            raise SitegenError(f"a worker process ended without a result (exit code {self.process.exitcode});"
-                               " was it out of memory? SITEGEN_JOBS=1 builds in one process") from None
-        finally:
+            self.jobs.close()
             self.results.close()
-        self.process.join()
+
+    @overload
+    def submit(self, job: A) -> Callable[[], R]: ...
+
+    @overload
+    def submit(self, job: B, work: Callable[[B], Q]) -> Callable[[], Q]: ...
+
+    def submit(self, job: Any, work: Callable[[Any], Any] | None = None) -> Callable[[], Any]:
+        """Hand the helper a job for `work` (default: the helper's own); the function returned waits
+        for the result. `work`, when given, is sent by name: a module-level function."""
+        if self.process is None:
+            return partial(work or self.work, job)
+        number = self._sent
+        self._sent += 1
+        with contextlib.suppress(OSError):  # the helper is gone: its waiter says how
+            self.jobs.send((work, job))
+        return partial(self._result, number)
+
+    def _result(self, number: int) -> Any:
+        while number not in self._waiting:
+            try:
+                self._waiting[self._received] = self.results.recv()
+            except EOFError:
+                self.process.join()
+                raise SitegenError(
+                    f"a worker process ended without a result (exit code {self.process.exitcode});"
+                    " was it out of memory? SITEGEN_JOBS=1 builds in one process") from None
+            self._received += 1
+        ok, value = self._waiting.pop(number)
         if not ok:
-            raise value
-        returned: R = value
-        return returned
+            raise value  # type: ignore[misc]
+        return value
 
 
-def _receive(jobs: Any, received: list[object]) -> None:
+def _receive(jobs: Any, received: queue.SimpleQueue[Any]) -> None:
+    """Every job sent, as it comes, then None: sending never waits for the job before to finish."""
     with contextlib.suppress(EOFError, OSError):
-        received.append(jobs.recv())
+        while True:
+            received.put(jobs.recv())
+    received.put(None)
 
 
 def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any,
            parent_ends: tuple[Any, ...] = ()) -> None:
-    """The helper process of a Standby: prepare, wait for the job, send back what came of it."""
+    """The helper process of a Standby: prepare, then run each job received and send back what came of it."""
     # The fork copied the build's own ends of both pipes. Holding the job pipe's sending end
     # here would keep this process waiting for ever when the build is killed: close them.
     for end in parent_ends:
         end.close()
-    # The job is received while preparing, so that the build never waits for the pipe to drain.
-    received: list[object] = []
-    receiver = threading.Thread(target=_receive, args=(jobs, received), daemon=True)
-    receiver.start()
+    # Jobs are received while preparing and working, so that the build never waits for the pipe to drain.
+    received: queue.SimpleQueue[tuple[Callable[[Any], object] | None, object] | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(jobs, received), daemon=True).start()
     with contextlib.suppress(Exception):
         prepare()  # a failure shows again, with its message, when the job runs
-    receiver.join()
-    if not received:  # the build ended (or died) without a job for us
-        return
-    job = received[0]
-    try:
-        outcome: tuple[bool, object] = (True, work(job))
-    except BaseException as exc:  # handed to the parent, which raises it
-        outcome = (False, exc)
-    try:
-        results.send(outcome)
-    except OSError:  # the parent is gone (killed): nobody to tell
-        pass
-    except Exception as exc:  # an exception that does not pickle
-        results.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
+    while (item := received.get()) is not None:  # until the build ends (or dies) without another job
+        other, job = item
+        try:
+            outcome: tuple[bool, object] = (True, (other or work)(job))
+        except BaseException as exc:  # handed to the parent, which raises it
+            outcome = (False, exc)
+        try:
+            results.send(outcome)
+        except OSError:  # the parent is gone (killed): nobody to tell
+            return
+        except Exception as exc:  # an exception that does not pickle
+            results.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))

@@ -201,6 +201,32 @@ def test_standby_helper_returns_results_and_raises_errors_of_the_job(monkeypatch
         assert helper.submit(None)() == os.getpid()  # one core: in this process
 
 
+def _double(n: int) -> int:
+    return 2 * n
+
+
+def test_one_standby_helper_runs_several_jobs_in_turn_each_with_its_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    monkeypatch.setenv("SITEGEN_JOBS", "2")
+    with parallel.Standby(lambda: None, _pid) as helper:
+        first = helper.submit(None)
+        second = helper.submit(21, _double)  # sent before the first result is read
+        failing = helper.submit(None, _fail)
+        assert second() == 42  # results come back in order; an earlier one waits for its reader
+        helper_pid = first()
+        assert helper_pid != os.getpid()
+        with pytest.raises(ValueError, match="broken in"):
+            failing()
+        assert helper.submit(None)() == helper_pid  # the same process, still serving after an error
+    assert not helper.process.is_alive()
+    monkeypatch.setenv("SITEGEN_JOBS", "1")
+    with parallel.Standby(lambda: None, _pid) as helper:
+        assert helper.submit(5, _double)() == 10
+
+
 def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITEGEN_JOBS", "2")
     monkeypatch.setattr(parallel, "MIN_WORK", 0)
