@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -41,9 +42,11 @@ class TagSettings:
     min_examples: int = 3  # curator-tagged papers a topic needs before the classifier speaks for it
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    """A topic sitegen would give a paper, how sure it is, and why."""
+class Suggestion(NamedTuple):
+    """A topic sitegen would give a paper, how sure it is, and why.
+
+    A named tuple: a retag makes one for every topic of every page (320,000 at 10,000 papers).
+    """
 
     topic: str
     confidence: float
@@ -176,6 +179,9 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+_LEAD = 3  # letters of a single-word prefix it is filed under (all of it when shorter)
+
+
 class Matcher:
     """Finds topic terms in a text by looking its words up, one pass for all topics.
 
@@ -185,6 +191,7 @@ class Matcher:
 
     def __init__(self, topics: list[Topic]) -> None:
         self.topics = topics
+        self.names = [t.name for t in topics]
         # A source's keyword that is a topic's name or slug tags the paper with it.
         self.by_label = {label.casefold(): t.name for t in topics for label in (t.name, t.slug)}
         self.exact: dict[tuple[str, ...], set[int]] = {}
@@ -210,6 +217,11 @@ class Matcher:
             words for words in self.exact if len(words) == 2} | {
             words for words in self.prefixed if len(words) == 2}
         self.prefix_firsts = {words[0] for words in self.prefixed if len(words) == 1}
+        self.firsts = {words[0] for words in self.pairs} | self.prefix_firsts
+        # Single-word prefixes ("segment*") by their first letters: a new word is tried only on its own.
+        self._prefixes: dict[str, list[tuple[str, int]]] = {}
+        for prefix, i in self.prefixed.get((), ()):
+            self._prefixes.setdefault(prefix[:_LEAD], []).append((prefix, i))
         self._single: dict[str, tuple[int, ...]] = {}
         self._misses: set[str] = set()  # words known to match no single-word term
 
@@ -217,7 +229,8 @@ class Matcher:
         found = self._single.get(word)
         if found is None:
             topics = set(self.exact.get((word,), ()))
-            topics.update(i for prefix, i in self.prefixed.get((), ()) if word.startswith(prefix))
+            for lead in {word[:k] for k in range(1, _LEAD + 1)}:  # shorter prefixes are their own lead
+                topics.update(i for prefix, i in self._prefixes.get(lead, ()) if word.startswith(prefix))
             found = self._single[word] = tuple(sorted(topics))
             if not found:
                 self._misses.add(word)
@@ -231,13 +244,14 @@ class Matcher:
         for word in set(words) - self._misses:
             for i in self._single_word(word):
                 hits.setdefault(i, set()).add(word)
-        pairs = list(pairwise(words))
-        if self.pairs.isdisjoint(pairs) and self.prefix_firsts.isdisjoint(words):
+        firsts = self.firsts
+        if firsts.isdisjoint(words):
             return hits
         exact, prefixed, stems, starts, prefix_firsts = (self.exact, self.prefixed, self.stems,
                                                          self.pairs, self.prefix_firsts)
-        for start, pair in enumerate(pairs):
-            if pair not in starts and pair[0] not in prefix_firsts:
+        # Only where a longer term may start: a walk over every word pair was most of the time.
+        for start in [k for k, word in enumerate(words[:-1]) if word in firsts]:
+            if words[start] not in prefix_firsts and words[start:start + 2] not in starts:
                 continue
             for n in range(2, self.longest + 1):
                 gram = words[start:start + n]
@@ -261,11 +275,11 @@ def score_topics(title: str, abstract: str, matcher: Matcher) -> list[tuple[int,
     in_title = matcher.hits(title)
     in_abstract = matcher.hits(abstract)
     scored = []
-    for i, topic in enumerate(matcher.topics):
+    for i in sorted(in_title.keys() | in_abstract.keys()):  # in the taxonomy's order
         title_terms = in_title.get(i, set())
         score = TITLE_WEIGHT * len(title_terms) + len(in_abstract.get(i, set()) - title_terms)
         if score >= MIN_SCORE:
-            scored.append((score, topic))
+            scored.append((score, matcher.topics[i]))
     return scored
 
 
@@ -293,15 +307,17 @@ def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = 
     """
     terms = term_confidences(paper, matcher) if terms is None else terms
     found = []
-    for topic in matcher.topics:
-        name = topic.name
+    for name in matcher.names:
         term = terms.get(name, 0.0)
         learned = model.get(name) if model is not None else None
         confidence = combine(term, learned)  # a certain term (1.0) stays certain whatever the model says
         if confidence > 0:
             found.append(Suggestion(name, confidence, term, learned))
-    found.sort(key=lambda s: -s.confidence)
+    found.sort(key=_CONFIDENCE, reverse=True)  # stable: ties keep the taxonomy's order
     return found
+
+
+_CONFIDENCE = itemgetter(1)
 
 
 def choose(suggestions: Sequence[Suggestion], settings: TagSettings) -> list[Suggestion]:
