@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
-from .models import Diagnostic, display_path
+from .models import Diagnostic, Paper, display_path
 from .pages import Page, tag_names
 from .parallel import Standby, chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
@@ -80,14 +80,34 @@ def plan_retag(
     job = page_examples(pages, [t.name for t in topics], settings.min_examples, papers)
     learned_later = (helper.submit(job) if helper is not None and job[1]
                      else lambda: learn(job))
-    # Term matching is most of the work: on every core, as in the build.
-    parts = map_shared(term_confidences_range, (matcher, papers), chunks(len(papers)), len(papers))
+    # Term matching is most of the work: on every core, as in the build, while the helper learns.
+    spans = chunks(len(papers))
+    parts = map_shared(term_confidences_range, (matcher, papers), spans, len(papers))
     terms = [found for part in parts for found in part]
-    learned = learned_later()
+    # Then each page's new tags and text, on every core again (the helper is done by then).
+    shared: _Shared = (pages, papers, terms, learned_later(), matcher, settings, base)
     changes: list[Retag] = []
     problems: list[Diagnostic] = []
-    for i, page in enumerate(pages):
-        paper = papers[i]
+    for part in map_shared(_plan_range, shared, spans, len(papers)):
+        for i, planned in part:
+            if isinstance(planned, Diagnostic):
+                problems.append(planned)
+            else:
+                changes.append(Retag(pages[i], *planned))
+    return changes, problems
+
+
+# The pages, their papers and term confidences, the learned probabilities, the matcher, settings, base.
+_Shared = tuple[list[Page], list[Paper], list[dict[str, float]], Learned, Matcher, TagSettings, Any]
+_Planned = tuple[tuple[str, ...], tuple[str, ...], str, dict[str, float], dict[str, Any]]
+
+
+def _plan_range(shared: _Shared, span: range) -> list[tuple[int, _Planned | Diagnostic]]:
+    """The changes of the pages in `span` (run in worker processes): Retag's fields but the page."""
+    pages, papers, terms, learned, matcher, settings, base = shared
+    planned: list[tuple[int, _Planned | Diagnostic]] = []
+    for i in span:
+        page, paper = pages[i], papers[i]
         tags = tag_names(page.meta)
         memory = _memory(page.meta)
         if curator_tagged(page.meta):
@@ -107,18 +127,18 @@ def plan_retag(
         if new_tags == tags and new_memory == memory:
             continue
         if not safe_to_reserialise(page):
-            problems.append(Diagnostic(
+            planned.append((i, Diagnostic(
                 "warning", display_path(page.path, base), "not retagged: the front matter has comments",
                 line=1, hint=f"tags sitegen gives it: {', '.join(new_tags) or 'none'}",
-            ))
+            )))
             continue
         fields = {"tags": list(new_tags), AUTO_TAGS: list(new_memory or ())}
         meta, text = set_fields(page, fields, after="tags")
         added = tuple(t for t in new_tags if t not in tags)
         removed = tuple(t for t in tags if t not in new_tags)
-        changes.append(Retag(page, added, removed, text,
-                             {t: confidence.get(t, 0.0) for t in (*added, *removed)}, meta))
-    return changes, problems
+        planned.append((i, (added, removed, text, {t: confidence.get(t, 0.0) for t in (*added, *removed)},
+                            meta)))
+    return planned
 
 
 def retagged(pages: list[Page], changes: list[Retag]) -> list[Page]:
