@@ -30,7 +30,7 @@ from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
 from .reconcile import Overrides, assign, read_overrides
 from .registry import REGISTRY, load_registry, record_key, registry_text
-from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key
+from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key, related_parts
 from .render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
 from .site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
 from .state import STATE, fingerprint, load_state, replay, stat_line, state_text
@@ -273,8 +273,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         result.papers = len(views)
         # Related papers need only the views: on the second core, while the rest is rendered and written.
         slugs, titles = [v.slug for v in views], [v.title for v in views]
-        texts = [f"{v.title} {v.title} {' '.join(v.tags)} {v.abstract}" for v in views]
-        key = related_key(slugs, titles, texts)
+        texts = [related_parts(v.title, v.tags, v.abstract) for v in views]
+        key = related_key(slugs, titles, [" ".join(parts) for parts in texts])
         cached = None if force else cached_related(config.content, key)
         job: RelatedJob = (key, slugs, titles, texts)
         related = (helper.submit(job, related_file) if cached is None

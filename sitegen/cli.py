@@ -20,7 +20,7 @@ from .check import check_content
 from .config import DEFAULTS, Config, ConfigError, find_project, load_config
 from .formats import FORMATS
 from .layouts import check_layouts
-from .learn import learn
+from .learn import learn_keeping_words
 from .learn import prepare as prepare_learning
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
@@ -211,7 +211,7 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
             sys.exit(2)
         # The helper imports scikit-learn while the pages are read, then learns while terms are matched,
         # then finds the related papers of the rebuild.
-        with Standby(prepare_learning, learn) as helper:
+        with Standby(prepare_learning, learn_keeping_words) as helper:
             with stages.stage("retag: read"):
                 pages, broken, problems = read_pages(config.content / "papers", config.root)
             with stages.stage("retag: plan"):

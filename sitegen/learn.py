@@ -19,6 +19,7 @@ from typing import Any
 from .models import Paper
 from .pages import Page, tag_names
 from .tag import AUTO_TAGS, TagSettings, Topic
+from .words import Text, analyzer
 
 C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
 MIN_DF = 2  # a word of one paper only says nothing about a topic
@@ -27,7 +28,12 @@ FOLDS = 5  # for the probabilities `sitegen check` gives a curator's own tags
 
 def paper_text(title: str, abstract: str) -> str:
     """What the classifier reads of a paper: the title (twice: it says most) and the abstract."""
-    return f"{title}. {title}. {abstract}"
+    return ". ".join(paper_parts(title, abstract))
+
+
+def paper_parts(title: str, abstract: str) -> tuple[str, str, str]:
+    """paper_text in parts (words.Text): each part's words are analysed once."""
+    return title, title, abstract
 
 
 def page_paper(page: Page) -> Paper:
@@ -78,14 +84,16 @@ def learnable(labels: Sequence[Iterable[str]], topics: Sequence[str], min_exampl
     return [t for t, n in _counts(labels, topics).items() if min_examples <= n < len(labels)]
 
 
-def text_matrix(texts: Sequence[str]) -> Any:
-    """Every text's TF-IDF vector (the fit sees no labels, so folds can share it); None without words."""
+def text_matrix(texts: Sequence[Text], keep: bool = False) -> Any:
+    """Every text's TF-IDF vector (the fit sees no labels, so folds can share it); None without words.
+
+    `keep`: keep the words of the texts' parts for a later model of this process (words.analyzer).
+    """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32,
-                                 min_df=MIN_DF if len(texts) >= 20 else 1,
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b")
+    vectorizer = TfidfVectorizer(analyzer=analyzer(keep), sublinear_tf=True, dtype=np.float32,
+                                 min_df=MIN_DF if len(texts) >= 20 else 1)
     try:
         return vectorizer.fit_transform(texts)
     except ValueError:  # no usable words at all
@@ -93,15 +101,16 @@ def text_matrix(texts: Sequence[str]) -> Any:
 
 
 def predict(
-    texts: Sequence[str], labels: Mapping[int, Iterable[str]], topics: Sequence[str], min_examples: int,
-    matrix: Any = None,
+    texts: Sequence[Text], labels: Mapping[int, Iterable[str]], topics: Sequence[str], min_examples: int,
+    matrix: Any = None, keep: bool = False,
 ) -> list[dict[str, float]] | None:
     """For every text, the probability of each topic that can be learned; None when none can.
 
     `labels` gives the labelled texts (by index) and their topics; the
     vectorizer sees every text, so words only the papers to be tagged use
     still count. One fit and one pass over the texts: 10,000 papers take
-    a few seconds. `matrix`: the texts' text_matrix, when it is known already.
+    a few seconds. `matrix`: the texts' text_matrix, when it is known already;
+    `keep`: see text_matrix.
     """
     at = sorted(labels)
     tags = [tuple(labels[i]) for i in at]
@@ -111,7 +120,7 @@ def predict(
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    matrix = text_matrix(texts) if matrix is None else matrix
+    matrix = text_matrix(texts, keep) if matrix is None else matrix
     if matrix is None:
         return None
     # Only the words of the labelled texts can carry weight: the rest would only slow the solver down.
@@ -127,7 +136,7 @@ def predict(
 
 
 def held_out_probabilities(
-    texts: Sequence[str], labels: Mapping[int, Iterable[str]], topics: Sequence[str], min_examples: int,
+    texts: Sequence[Text], labels: Mapping[int, Iterable[str]], topics: Sequence[str], min_examples: int,
 ) -> dict[int, dict[str, float]]:
     """Each labelled text's topic probabilities from a model that did not see it (k-fold).
 
@@ -154,7 +163,7 @@ def held_out_probabilities(
 
 
 # The texts, the labelled ones' topics by index, the topics, min_examples: predict's arguments.
-LearnJob = tuple[Sequence[str], Mapping[int, Iterable[str]], Sequence[str], int]
+LearnJob = tuple[Sequence[Text], Mapping[int, Iterable[str]], Sequence[str], int]
 Learned = list[dict[str, float]] | None
 
 
@@ -170,6 +179,12 @@ def learn(job: LearnJob) -> Learned:
     return predict(texts, labels, topics, min_examples) if labels else None
 
 
+def learn_keeping_words(job: LearnJob) -> Learned:
+    """learn, keeping the texts' words for the related papers (related.related_file) that follow."""
+    texts, labels, topics, min_examples = job
+    return predict(texts, labels, topics, min_examples, keep=True) if labels else None
+
+
 def page_examples(
     pages: Sequence[Page], names: Sequence[str], min_examples: int, papers: Sequence[Paper] | None = None,
 ) -> LearnJob:
@@ -179,13 +194,13 @@ def page_examples(
     """
     index = {page.slug: i for i, page in enumerate(pages)}
     curated = {index[slug]: tags for slug, tags in examples(pages, names).items()}
-    texts = [paper_text(paper.title, paper.abstract) for paper in papers or map(page_paper, pages)]
+    texts = [paper_parts(paper.title, paper.abstract) for paper in papers or map(page_paper, pages)]
     return texts, curated, list(names), min_examples
 
 
 def learned_for_pages(
     pages: Sequence[Page], names: Sequence[str], min_examples: int,
-) -> tuple[dict[int, tuple[str, ...]], list[str], Learned]:
+) -> tuple[dict[int, tuple[str, ...]], list[Text], Learned]:
     """The curator's examples by page index, every page's text, and the classifier's probabilities.
 
     The probabilities are None when no page is curator-tagged or no topic can be learned.

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .words import Text, analyzer, forget
+
 RELATED = ".sitegen/related.json"
 COUNT = 5
 CHUNK = 500  # rows of the similarity matrix computed at once: 500 x 100,000 floats is 200 MB
@@ -24,8 +26,8 @@ CANDIDATES = 30  # candidates per paper scored exactly
 MAX_SHARED = 200  # terms in more papers than this do not make candidates (bounds the work per paper)
 
 
-def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
-    """For each text, the indexes of the most similar other texts, best first."""
+def related_papers(texts: Sequence[Text], count: int = COUNT) -> list[list[int]]:
+    """For each text (or its parts, words.Text), the indexes of the most similar other texts, best first."""
     if len(texts) < 2:
         return [[] for _ in texts]
     # Imported here: scikit-learn takes seconds to import, and builds that
@@ -34,9 +36,8 @@ def related_papers(texts: Sequence[str], count: int = COUNT) -> list[list[int]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # Words in over half the papers say little about any pair, once there are enough papers.
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1,
-                                 max_df=0.5 if len(texts) >= 20 else 1.0,
-                                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b", dtype=np.float32)
+    vectorizer = TfidfVectorizer(analyzer=analyzer(), sublinear_tf=True, min_df=1,
+                                 max_df=0.5 if len(texts) >= 20 else 1.0, dtype=np.float32)
     try:
         matrix = vectorizer.fit_transform(texts)  # rows are L2-normalised: dot product = cosine
     except ValueError:  # no usable words at all
@@ -138,13 +139,21 @@ def prepare() -> None:
     import sklearn.feature_extraction.text  # noqa: F401
 
 
-# The key (related_key), the slugs, the titles and the texts of the papers.
-RelatedJob = tuple[str, Sequence[str], Sequence[str], Sequence[str]]
+def related_parts(title: str, tags: Sequence[str], abstract: str) -> tuple[str, str, str, str]:
+    """What related papers compare of a paper, in parts (words.Text): title twice, tags, abstract."""
+    return title, title, " ".join(tags), abstract
+
+
+# The key (related_key), the slugs, the titles and the texts (or their parts) of the papers.
+RelatedJob = tuple[str, Sequence[str], Sequence[str], Sequence[Text]]
 
 
 def related_file(job: RelatedJob) -> str:
     """The data file the MkDocs plugin reads: slugs and titles once, related papers as indexes."""
     key, slugs, titles, texts = job
-    data = {"version": 1, "key": key, "slugs": list(slugs), "titles": list(titles),
-            "related": related_papers(texts)}
+    try:
+        related = related_papers(texts)
+    finally:
+        forget()  # the words an earlier model of this process kept for these texts
+    data = {"version": 1, "key": key, "slugs": list(slugs), "titles": list(titles), "related": related}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -164,3 +164,33 @@ def test_tag_settings_are_validated_together(tmp_path: Path) -> None:
                                              encoding="utf-8")
     tagging = load_config(tmp_path).tagging
     assert (tagging.threshold, tagging.max_topics, tagging.min_examples) == (0.7, 2, 3)
+
+
+def test_texts_in_parts_have_the_words_and_matrices_of_the_joined_texts() -> None:
+    """Words never cross a part's edge, so parts analysed once give the models the very same input."""
+    import numpy as np
+
+    from sitegen import words
+    from sitegen.learn import paper_parts, paper_text, text_matrix
+    from sitegen.pages import read_pages
+    from sitegen.related import related_papers, related_parts
+
+    root = Path(__file__).resolve().parent.parent
+    pages, _, _ = read_pages(root / "content/papers", root)
+    odd = [("Foo-. -bar x-ray", "end-"), ("", "The ÉCOLE über-fast a1-b2-"), ("Ünïcode title", ""),
+           ("a. b", " . leading space and trailing dot.")]
+    pairs = [(p.title, p.abstract) for p in pages] + odd
+    joined = [paper_text(t, a) for t, a in pairs]
+    parts = [paper_parts(t, a) for t, a in pairs]
+    plain = words.analyzer()
+    assert [plain(text) for text in joined] == [plain(text) for text in parts]
+    kept = text_matrix(parts, keep=True)  # as retag's helper learns
+    assert words._KEPT  # the parts' words, kept for the related papers
+    again = text_matrix(joined)
+    assert (kept != again).nnz == 0 and np.array_equal(kept.indices, again.indices)
+    tags = [("Tag one", "Other"), ()] * (len(pairs) // 2) + [()] * (len(pairs) % 2)
+    related = [related_parts(t, g, a) for (t, a), g in zip(pairs, tags, strict=True)]
+    from_parts = related_papers(related)
+    words.forget()
+    assert not words._KEPT
+    assert from_parts == related_papers([" ".join(r) for r in related])
