@@ -223,8 +223,8 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
                 click.echo(f"sitegen retag: {len(changes)} pages would change (dry run, nothing written)")
             else:
                 with stages.stage("retag: write"):
-                    write_pages(config.content, {change.page.path.relative_to(config.content).as_posix():
-                                                 change.text for change in changes})
+                    write_pages(config.content, {display_path(change.page.path, config.content): change.text
+                                                 for change in changes})
                 click.echo(f"sitegen retag: {len(changes)} pages retagged")
                 # The build starts from the pages as just written: read once, not twice.
                 result = build(config, stages=stages, pages=(retagged(pages, changes), broken, problems),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -138,7 +139,11 @@ class SitegenError(Exception):
 
 def display_path(path: Path, base: Path) -> str:
     """A path as shown in messages: relative to the project folder when inside it."""
-    if path.is_relative_to(base):  # the usual case, without a system call
+    text, folder = str(path), str(base)
+    if text.startswith(folder) and text[len(folder):len(folder) + 1] == os.sep and folder != os.sep:
+        # The usual case, as strings: pathlib's relative_to took half a second over 30,000 pages.
+        return text[len(folder) + 1:].replace(os.sep, "/")
+    if path.is_relative_to(base):  # without a system call
         return path.relative_to(base).as_posix()
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()
