@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,13 +170,16 @@ PagesRead = tuple[list[Page], set[str], list[Diagnostic]]
 
 
 def build(config: Config, force: bool = False, stages: Stages | None = None,
-          pages: PagesRead | None = None, helper: Standby[Any, Any] | None = None) -> BuildResult:
+          pages: PagesRead | None = None, helper: Standby[Any, Any] | None = None,
+          pending: Callable[[], object] | None = None) -> BuildResult:
     """Run a whole build for a configuration; skip it when nothing changed since the last one.
 
     `pages`: content/papers as read_pages reads it now, when the caller has it already (retag).
     `force`: build even if nothing changed, and reuse nothing of the last build (its parse and
     dedupe cache, its related papers): everything is made again from the sources and kept anew.
     `helper`: a Standby that has imported scikit-learn already (retag's), for the related papers.
+    `pending`: waits for a write still under way (retag's pages, as `pages` has them), before the build
+    writes; the content is changing, so the build is not skipped.
     """
     stages = stages or Stages()
     with stages.stage("fingerprint"):
@@ -185,7 +188,8 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
         inputs = _inputs(config, paths)
         last = load_state(config.content)
         # Without a previous state there is nothing to compare: spare the walk over content/.
-        unchanged = not force and last and last.get("fingerprint") == fingerprint(config, paths)
+        unchanged = (not force and pending is None and last
+                     and last.get("fingerprint") == fingerprint(config, paths))
     if unchanged and last:
         figures = last.get("figures") or {}
 
@@ -201,7 +205,7 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
     # Related papers are computed in a helper process, forked now while the build is small:
     # it imports scikit-learn while sources are read, and gets its job once the papers are known.
     with Standby(prepare, related_file) if helper is None else contextlib.nullcontext(helper) as related:
-        result = _build(config, files, problems, stages, related, pages, force)
+        result = _build(config, files, problems, stages, related, pages, force, pending)
     with stages.stage("fingerprint"):
         # An input changed while the build read it (`sitegen serve` saves while building): no fingerprint,
         # so that the next build reads it again.
@@ -218,7 +222,7 @@ def _inputs(config: Config, sources: list[Path]) -> list[str]:
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
            stages: Stages, helper: Standby[Any, Any], read: PagesRead | None,
-           force: bool) -> BuildResult:
+           force: bool, pending: Callable[[], object] | None = None) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
@@ -295,6 +299,8 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
 
     # 5. Write: paper pages first, so that their texts are freed before the exports are rendered.
     with stages.stage("write"):
+        if pending is not None:
+            pending()
         stale = _stale_generated(config.content, set(generated))
         remove_leftovers(config.content)  # once per build: it walks the whole content folder
         rewritten = set(out)

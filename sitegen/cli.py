@@ -20,18 +20,17 @@ from .check import check_content
 from .config import DEFAULTS, Config, ConfigError, find_project, load_config
 from .formats import FORMATS
 from .layouts import check_layouts
-from .learn import learn_keeping_words
+from .learn import learn, learn_keeping_words
 from .learn import prepare as prepare_learning
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
 from .parallel import Standby
 from .progress import Stages, live_stages
-from .retag import plan_retag, retagged
+from .retag import once, plan_retag, retagged, write_changes
 from .review import render_report, summary
 from .scaffold import is_empty, plan_project, text_problem, write_project
 from .search import search
 from .tag import load_topics
-from .write import write_pages
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -211,7 +210,7 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
             sys.exit(2)
         # The helper imports scikit-learn while the pages are read, then learns while terms are matched,
         # then finds the related papers of the rebuild.
-        with Standby(prepare_learning, learn_keeping_words) as helper:
+        with Standby(prepare_learning, learn if dry_run else learn_keeping_words) as helper:
             with stages.stage("retag: read"):
                 pages, broken, problems = read_pages(config.content / "papers", config.root)
             with stages.stage("retag: plan"):
@@ -222,13 +221,19 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
             if dry_run:
                 click.echo(f"sitegen retag: {len(changes)} pages would change (dry run, nothing written)")
             else:
-                with stages.stage("retag: write"):
-                    write_pages(config.content, {display_path(change.page.path, config.content): change.text
-                                                 for change in changes})
-                click.echo(f"sitegen retag: {len(changes)} pages retagged")
-                # The build starts from the pages as just written: read once, not twice.
-                result = build(config, stages=stages, pages=(retagged(pages, changes), broken, problems),
-                               helper=helper)
+                # The helper, idle now, writes the pages while the rebuild starts from them in memory.
+                files = {display_path(change.page.path, config.content): change.text for change in changes}
+                pending = once(helper.submit((config.content, files), write_changes)) if files else None
+                written = pending or (lambda: None)
+                try:
+                    # The build starts from the pages as written, not reading them again; it waits for
+                    # the writing before its own, and is not skipped (the content is changing).
+                    result = build(config, stages=stages, helper=helper, pending=pending,
+                                   pages=(retagged(pages, changes), broken, problems))
+                finally:
+                    with stages.stage("retag: write"):  # what is left of it (the rebuild failed early)
+                        written()
+                    click.echo(f"sitegen retag: {len(changes)} pages retagged")
     if not dry_run:
         _print(result.report.diagnostics)
         click.echo(result.summary())

@@ -14,8 +14,9 @@ leaves them byte-identical.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
@@ -24,6 +25,7 @@ from .pages import Page, tag_names
 from .parallel import Standby, chunks, map_shared
 from .render import AUTO_TAGS, safe_to_reserialise, set_fields
 from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
+from .write import write_pages
 
 
 @dataclass(frozen=True)
@@ -146,3 +148,21 @@ def retagged(pages: list[Page], changes: list[Retag]) -> list[Page]:
     changed = {change.page.path: change for change in changes}
     return [page.rewritten(change.text, change.meta) if (change := changed.get(page.path)) else page
             for page in pages]
+
+
+def write_changes(job: tuple[Path, dict[str, str]]) -> None:
+    """Write the retagged pages (content folder, page path -> text): a Standby job."""
+    content, files = job
+    write_pages(content, files)
+
+
+def once(wait: Callable[[], object]) -> Callable[[], None]:
+    """`wait`, called at most once: later calls return at once (also after it raised)."""
+    called: list[bool] = []
+
+    def first() -> None:
+        if not called:
+            called.append(True)
+            wait()
+
+    return first
