@@ -19,7 +19,7 @@ from typing import Any
 from .models import Paper
 from .pages import Page, tag_names
 from .tag import AUTO_TAGS, TagSettings, Topic
-from .words import Text, analyzer
+from .words import Text, vectorizer_input
 
 C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
 MIN_DF = 2  # a word of one paper only says nothing about a topic
@@ -92,10 +92,11 @@ def text_matrix(texts: Sequence[Text], keep: bool = False) -> Any:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer=analyzer(keep), sublinear_tf=True, dtype=np.float32,
-                                 min_df=MIN_DF if len(texts) >= 20 else 1)
+    documents, words = vectorizer_input(texts, keep)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32,
+                                 min_df=MIN_DF if len(texts) >= 20 else 1, **words)
     try:
-        return vectorizer.fit_transform(texts)
+        return vectorizer.fit_transform(documents)
     except ValueError:  # no usable words at all
         return None
 

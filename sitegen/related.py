@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .words import Text, analyzer, forget
+from .words import Text, forget, vectorizer_input
 
 RELATED = ".sitegen/related.json"
 COUNT = 5
@@ -36,10 +36,11 @@ def related_papers(texts: Sequence[Text], count: int = COUNT) -> list[list[int]]
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # Words in over half the papers say little about any pair, once there are enough papers.
-    vectorizer = TfidfVectorizer(analyzer=analyzer(), sublinear_tf=True, min_df=1,
-                                 max_df=0.5 if len(texts) >= 20 else 1.0, dtype=np.float32)
+    documents, words = vectorizer_input(texts)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, max_df=0.5 if len(texts) >= 20 else 1.0,
+                                 dtype=np.float32, **words)
     try:
-        matrix = vectorizer.fit_transform(texts)  # rows are L2-normalised: dot product = cosine
+        matrix = vectorizer.fit_transform(documents)  # rows are L2-normalised: dot product = cosine
     except ValueError:  # no usable words at all
         return [[] for _ in texts]
     if len(texts) <= EXACT_LIMIT:
