@@ -184,10 +184,11 @@ def test_texts_in_parts_have_the_words_and_matrices_of_the_joined_texts() -> Non
     parts = [paper_parts(t, a) for t, a in pairs]
     plain = words.analyzer()
     assert [plain(text) for text in joined] == [plain(text) for text in parts]
+    stock = text_matrix(joined)  # nothing kept: scikit-learn's own analyzer
     kept = text_matrix(parts, keep=True)  # as retag's helper learns
     assert words._KEPT  # the parts' words, kept for the related papers
-    again = text_matrix(joined)
-    assert (kept != again).nnz == 0 and np.array_equal(kept.indices, again.indices)
+    for again in (stock, text_matrix(joined)):
+        assert (kept != again).nnz == 0 and np.array_equal(kept.indices, again.indices)
     tags = [("Tag one", "Other"), ()] * (len(pairs) // 2) + [()] * (len(pairs) % 2)
     related = [related_parts(t, g, a) for (t, a), g in zip(pairs, tags, strict=True)]
     from_parts = related_papers(related)
