@@ -157,12 +157,18 @@ def write_changes(job: tuple[Path, dict[str, str]]) -> None:
 
 
 def once(wait: Callable[[], object]) -> Callable[[], None]:
-    """`wait`, called at most once: later calls return at once (also after it raised)."""
-    called: list[bool] = []
+    """`wait`, called at most once: later calls return at once, or raise again what it raised."""
+    outcome: list[BaseException | None] = []
 
     def first() -> None:
-        if not called:
-            called.append(True)
-            wait()
+        if not outcome:
+            try:
+                wait()
+            except BaseException as exc:
+                outcome.append(exc)
+                raise
+            outcome.append(None)
+        if outcome[0] is not None:
+            raise outcome[0]
 
     return first

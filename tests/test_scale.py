@@ -259,3 +259,23 @@ def test_streamed_files_are_replaced_only_when_their_bytes_change(
     if kind == "unchanged":
         assert target.stat().st_mtime_ns == stamp
     assert [p.name for p in target.parent.iterdir()] == ["papers.json"]  # no temporary file left
+
+
+def test_a_wait_called_once_raises_again_what_it_raised() -> None:
+    from sitegen.retag import once
+
+    calls: list[int] = []
+
+    def fails() -> None:
+        calls.append(1)
+        raise OSError("disk full")
+
+    wait = once(fails)
+    for _ in range(2):
+        with pytest.raises(OSError, match="disk full"):
+            wait()
+    assert calls == [1]
+    done = once(lambda: calls.append(2))
+    done()
+    done()
+    assert calls == [1, 2]
