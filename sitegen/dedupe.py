@@ -549,9 +549,12 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
     left, right = pairs[:, 0], pairs[:, 1]
     words = np.asarray([e.words for e in items], dtype=object)
     keys = np.asarray([e.key for e in items], dtype=object)
-    options: dict[str, Any] = {"scorer": fuzz.ratio, "dtype": np.float64, "workers": workers()}
-    score = np.maximum(cpdist(words[left].tolist(), words[right].tolist(), **options),
-                       cpdist(keys[left].tolist(), keys[right].tolist(), **options))
+    # Only whether a score reaches NEAR_MISS matters here: rapidfuzz gives up early below it.
+    options: dict[str, Any] = {"scorer": fuzz.ratio, "dtype": np.float64, "workers": workers(),
+                               "score_cutoff": NEAR_MISS}
+    score = cpdist(words[left].tolist(), words[right].tolist(), **options)
+    low = np.flatnonzero(score < NEAR_MISS)  # the titles in their own word order may still score
+    score[low] = cpdist(keys[left[low]].tolist(), keys[right[low]].tolist(), **options)
 
     def codes(values: list[str | None]) -> Any:
         """Each value as a number, equal for equal values; 0 for none."""
@@ -563,16 +566,26 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
     origin, year = codes([e.origin for e in items]), np.asarray([e.year or 0 for e in items], dtype=np.int64)
     brackets = np.asarray([e.alt_words != e.words for e in items], dtype=bool)
     named = np.asarray([bool(e.names) for e in items], dtype=bool)
+    abstract = np.asarray([bool(e.abstract) for e in items], dtype=bool)
+    same_id = (((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
+               | ((doi[left] > 0) & (doi[left] == doi[right])))
+    # Below NEAR_MISS only a merge is kept, and compare() merges no such pair when both records
+    # have abstracts (they take a title of TITLE_THRESHOLD) or their identifiers differ.
+    hopeless = (
+        (score < NEAR_MISS) & ~brackets[left] & ~brackets[right] & ~same_id
+        & ((abstract[left] & abstract[right])
+           | ((arxiv[left] > 0) & (arxiv[right] > 0))  # both known, and (not same_id) different
+           | ((doi[left] > 0) & (doi[right] > 0)))
+    )
     keep = (
         (score >= NEAR_MISS)
-        | ((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
-        | ((doi[left] > 0) & (doi[left] == doi[right]))
+        | same_id
         | ((place[left] > 0) & (place[left] == place[right]))
         | ((origin[left] != origin[right]) & (year[left] > 0) & (year[left] == year[right]))
         | ((origin[left] != origin[right]) & ((year[left] > 0) != (year[right] > 0))
            & named[left] & named[right])
         | brackets[left] | brackets[right]  # the bracket-free titles may score higher: compare() decides
-    )
+    ) & ~hopeless
     return [(a, b) for a, b in pairs[keep].tolist()]
 
 

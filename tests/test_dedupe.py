@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,7 +10,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.dedupe import candidate_pairs, compare, dedupe, evidence, record_evidence
+from sitegen.dedupe import (
+    _decide,
+    candidate_array,
+    candidate_pairs,
+    compare,
+    dedupe,
+    evidence,
+    plausible_pairs,
+    record_evidence,
+)
 from sitegen.fields import gather, to_record
 from sitegen.models import Link, Record, SourceRef
 from sitegen.parse import collect_sources, parse_sources
@@ -161,6 +171,22 @@ def test_hard_cases(case: dict[str, Any]) -> None:
     position = {r.source: i for i, r in enumerate(records)}
     found = sorted(sorted(position[s] for s in p.sources) for p in dedupe(records).papers)
     assert found == sorted(case["groups"])
+
+
+def test_pairs_left_out_before_comparing_are_none_the_matcher_keeps() -> None:
+    # plausible_pairs drops candidates on array tests alone: compare() must agree that none of
+    # them is a merge or a near miss, on the hard cases and the seeds (abstracts, arXiv ids).
+    files, _ = collect_sources([SEEDS], SEEDS.parent)
+    seeds, _ = parse_sources(files)
+    cases = [r for case in CASES + REFERENCE_CASES for r in _case_records(case)]
+    # Also with every other record given an abstract: then one of two may have one.
+    halves = [replace(r, abstract=ABSTRACT, source=replace(r.source, file="half.csv")) if i % 2 else r
+              for i, r in enumerate(cases)]
+    items = [record_evidence(r) for r in [*cases, *halves, *seeds]]
+    pairs = candidate_array(items)
+    kept = plausible_pairs(items, pairs)
+    assert len(kept) < len(pairs) / 2
+    assert _decide(items, kept) == _decide(items, [(a, b) for a, b in pairs.tolist()])
 
 
 _TITLES = [c["records"][0]["title"] for c in CASES] + ["Editorial", "Deep Learning", "Preface"]
