@@ -174,8 +174,15 @@ def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Diagnostic]
 _WORD = re.compile(r"\w+")
 
 
+# \w of ASCII: letters, digits and "_" stay; every other byte becomes a space.
+_ASCII_WORDS = bytes.maketrans(bytes(range(128)), bytes(
+    c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)))
+
+
 def _words(text: str) -> tuple[str, ...]:
     """Lower-case words; hyphens and punctuation separate words, as in "x-ray" = "x ray"."""
+    if text.isascii():  # most titles and abstracts: the same words, without the regular expression
+        return tuple(text.lower().encode("ascii").translate(_ASCII_WORDS).decode("ascii").split())
     return tuple(_WORD.findall(text.lower()))
 
 
@@ -307,7 +314,9 @@ def suggest(paper: Paper, matcher: Matcher, model: Mapping[str, float] | None = 
     """
     terms = term_confidences(paper, matcher) if terms is None else terms
     found = []
-    for name in matcher.names:
+    # Without a model a topic's confidence is its terms': those without terms have none.
+    names = matcher.names if model is not None else [n for n in matcher.names if n in terms]
+    for name in names:
         term = terms.get(name, 0.0)
         learned = model.get(name) if model is not None else None
         confidence = combine(term, learned)  # a certain term (1.0) stays certain whatever the model says

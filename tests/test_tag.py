@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sitegen.agreement import agreement, agrees, load_labels, micro_f1
 from sitegen.dedupe import dedupe
 from sitegen.models import Paper
 from sitegen.pages import read_pages
 from sitegen.parse import collect_sources, parse_sources
-from sitegen.tag import Matcher, load_topics, tag_paper, tag_papers
+from sitegen.tag import _WORD, Matcher, _words, load_topics, tag_paper, tag_papers
 
 from .conftest import FIXTURES, REPO, SEEDS
 
@@ -99,3 +102,10 @@ def test_agreement_and_micro_f1_count_as_documented() -> None:
     assert not agrees(["A", "C"], ["A", "B"])  # one wrong topic
     assert not agrees([], ["A"])  # left without its topic
     assert micro_f1([["A"], ["B", "C"]], [["A", "B"], ["C"]]) == 2 * 2 / (3 + 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60))
+def test_words_of_ascii_text_are_those_of_the_regular_expression(text: str) -> None:
+    assert _words(text) == tuple(_WORD.findall(text.lower()))
+    assert _words(text + " Ünïcode-x") == tuple(_WORD.findall((text + " Ünïcode-x").lower()))
