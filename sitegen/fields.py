@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -45,9 +46,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _LOOKUP = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 
 
+_KEY_PUNCTUATION = re.compile(r"[\s_\-.]+")
+
+
+@functools.lru_cache(maxsize=4096)  # every record of a file spells the same few keys
 def canonical_key(key: str) -> str | None:
     """The field a column or key name stands for, or None when sitegen does not use it."""
-    return _LOOKUP.get(re.sub(r"[\s_\-.]+", "", key.lower()))
+    return _LOOKUP.get(_KEY_PUNCTUATION.sub("", key.lower()))
 
 
 def _scalar(value: Any) -> str:
