@@ -569,8 +569,9 @@ def plausible_pairs(items: Sequence[Evidence], pairs: Any) -> list[tuple[int, in
     abstract = np.asarray([bool(e.abstract) for e in items], dtype=bool)
     same_id = (((arxiv[left] > 0) & (arxiv[left] == arxiv[right]))
                | ((doi[left] > 0) & (doi[left] == doi[right])))
-    # Below NEAR_MISS only a merge is kept, and compare() merges no such pair when both records
-    # have abstracts (they take a title of TITLE_THRESHOLD) or their identifiers differ.
+    # Of a pair scoring below NEAR_MISS only a merge is kept, and compare() merges none whose
+    # records both have abstracts (those need a title of TITLE_THRESHOLD) or different identifiers:
+    # at 100,000 records most candidate pairs, left out here without comparing them one by one.
     hopeless = (
         (score < NEAR_MISS) & ~brackets[left] & ~brackets[right] & ~same_id
         & ((abstract[left] & abstract[right])
