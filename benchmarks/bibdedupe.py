@@ -6,7 +6,7 @@ BibDedupe, the false positives and the sensitivity by BibDedupe's own metric
 and the median time of a few runs on this machine:
 
 - sitegen: the set as one CSV source, read and deduplicated in this process
-  (the time of `sitegen.parse` + `sitegen.dedupe`), scored on its papers; the
+  (the time of `sitegen.readers.parse` + `sitegen.matching.dedupe`), scored on its papers; the
   workplace scorer (score_bibdedupe.py, a full `sitegen build`) is run once too
   and its line printed, when found.
 - BibDedupe: prep, block, match and cluster, run by the Python of a separate
@@ -74,8 +74,8 @@ def score(ids: list[str], groups: list[list[str]], truth: list[set[str]], single
 
 def sitegen_run(ids: list[str], text: str, name: str) -> tuple[list[list[str]], float]:
     """The set's papers as lists of record IDs, and the seconds parse and dedupe took."""
-    from sitegen.dedupe import dedupe
-    from sitegen.parse import SourceFile, parse_text
+    from sitegen.matching.dedupe import dedupe
+    from sitegen.readers.parse import SourceFile, parse_text
 
     start = time.perf_counter()
     records, _ = parse_text(text, SourceFile(Path(f"{name}.csv"), f"{name}.csv", f"sources/{name}.csv"))

@@ -46,7 +46,7 @@ INJECTED = ["\x0c", "\x1b[1m", "\x07", "\x00", "\ud83d", "\x85"]
 
 def real_records() -> list[dict[str, Any]]:
     """Every real record on disk as a flat JSON record, read by sitegen's readers."""
-    from sitegen.parse import collect_sources, parse_sources
+    from sitegen.readers.parse import collect_sources, parse_sources
 
     paths = [REPO / "sources", DATA / "dblp-acm/DBLP.csv", DATA / "dblp-acm/ACM.csv",
              DATA / "bib-dedupe/stroke/records_pre_merged.csv",

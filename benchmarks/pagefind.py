@@ -8,7 +8,7 @@ prints wall time, peak memory of all its processes (proportional set sizes),
 and the index in bytes and on disk per page:
 
 - `cli`: `python -m pagefind --site` over the HTML files, as sitegen ran it before;
-- `parts`: sitegen's index (`sitegen.pagefind_index.index_site`, as `sitegen serve`
+- `parts`: sitegen's index (`sitegen.mkdocs_plugin.pagefind_index.index_site`, as `sitegen serve`
   runs it): each page's record sent to `pagefind --service`, in parts of at most
   PART_WORDS words (the pages are read from disk here; the plugin has them in memory);
 - `one`: the same in a single part.
@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # the corpus vocabulary and the memory sampler of the scale benchmark
 
-from sitegen.pagefind_index import PART_WORDS
+from sitegen.mkdocs_plugin.pagefind_index import PART_WORDS
 
 SHELL_LINKS = 60  # links, icons and scripts of the page shell: about 8 KB, as Material's was
 
@@ -83,7 +83,7 @@ def write_site(size: int, site: Path) -> None:
 PARTS = """
 import sys
 from pathlib import Path
-from sitegen.pagefind_index import index_site
+from sitegen.mkdocs_plugin.pagefind_index import index_site
 index_site(Path(sys.argv[1]), Path(sys.argv[2]), part_words=int(sys.argv[3]))
 """
 

@@ -37,8 +37,8 @@ import frontmatter
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sitegen.learn import curated_tags  # noqa: E402
 from sitegen.pages import read_pages  # noqa: E402
+from sitegen.tagging.learn import curated_tags  # noqa: E402
 
 SITEGEN = [sys.executable, "-m", "sitegen"]
 

@@ -32,11 +32,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sitegen.agreement import Label, load_labels, micro_f1  # noqa: E402
-from sitegen.learn import paper_text, predict  # noqa: E402
 from sitegen.models import Paper  # noqa: E402
 from sitegen.pages import read_pages  # noqa: E402
-from sitegen.tag import Matcher, TagSettings, choose, load_topics, suggest  # noqa: E402
+from sitegen.tagging.agreement import Label, load_labels, micro_f1  # noqa: E402
+from sitegen.tagging.learn import paper_text, predict  # noqa: E402
+from sitegen.tagging.tag import Matcher, TagSettings, choose, load_topics, suggest  # noqa: E402
 
 SHARES = (0.10, 0.25, 0.50)
 

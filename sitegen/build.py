@@ -19,24 +19,32 @@ from typing import Any
 
 from .buildcache import Parsed, load_parsed, papers_for, save_parsed, sources_key
 from .config import Config
-from .dedupe import DedupeResult, dedupe
-from .exports import render_exports
-from .feeds import FEEDS_SITEMAP, feed_path, render_feed, render_feeds_sitemap
-from .learn import learned_for_new
+from .matching.dedupe import DedupeResult, dedupe
+from .matching.reconcile import Overrides, assign, read_overrides
+from .matching.registry import REGISTRY, load_registry, record_key, registry_text
 from .models import Diagnostic, Paper, Report, display_path
+from .output.exports import render_exports
+from .output.feeds import FEEDS_SITEMAP, feed_path, render_feed, render_feeds_sitemap
+from .output.related import (
+    RELATED,
+    RelatedJob,
+    cached_related,
+    prepare,
+    related_file,
+    related_key,
+    related_parts,
+)
+from .output.render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
+from .output.site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
+from .output.write import Output, WriteStats, remove_leftovers, write_pages
 from .pages import Page, parse_page, read_pages, source_ref, tag_names
 from .parallel import Standby, chunks, map_shared
-from .parse import SourceFile, collect_sources, parse_sources
 from .progress import Stages
-from .reconcile import Overrides, assign, read_overrides
-from .registry import REGISTRY, load_registry, record_key, registry_text
-from .related import RELATED, RelatedJob, cached_related, prepare, related_file, related_key, related_parts
-from .render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
-from .site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
+from .readers.parse import SourceFile, collect_sources, parse_sources
 from .state import STATE, fingerprint, load_state, replay, stat_line, state_text
-from .tag import Matcher, Topic, load_topics
+from .tagging.learn import learned_for_new
+from .tagging.tag import Matcher, Topic, load_topics
 from .text import clean_text, slugify
-from .write import Output, WriteStats, remove_leftovers, write_pages
 
 PAPERS = "papers"
 FEEDS_ALL = feed_path()

@@ -12,12 +12,12 @@ import difflib
 import re
 from pathlib import Path
 
-from .dedupe import candidate_pairs, compare
-from .learn import held_out_probabilities, learned_for_pages, page_paper
+from .matching.dedupe import candidate_pairs, compare
+from .matching.reconcile import entries, page_evidence, read_overrides
 from .models import Diagnostic, display_path
 from .pages import Page, listed, read_pages, slug_of, tag_names
-from .reconcile import entries, page_evidence, read_overrides
-from .tag import AUTO_TAGS, Matcher, TagSettings, Topic, suggest, term_confidences
+from .tagging.learn import held_out_probabilities, learned_for_pages, page_paper
+from .tagging.tag import AUTO_TAGS, Matcher, TagSettings, Topic, suggest, term_confidences
 
 LOW_CONFIDENCE = 0.25  # an automatic tag resting on one or two words of the abstract
 DISAGREES = 0.2  # a curator tag the classifier, not taught by that page, gives less than this

@@ -18,19 +18,19 @@ import click
 from .build import build, review
 from .check import check_content
 from .config import DEFAULTS, Config, ConfigError, find_project, load_config
-from .formats import FORMATS
-from .layouts import check_layouts
-from .learn import learn, learn_keeping_words
-from .learn import prepare as prepare_learning
+from .matching.review import render_report, summary
+from .mkdocs_plugin.layouts import check_layouts
 from .models import Diagnostic, SitegenError, display_path
 from .pages import read_pages
 from .parallel import Standby
 from .progress import Stages, live_stages
+from .readers.formats import FORMATS
 from .retag import once, plan_retag, retagged, write_changes
-from .review import render_report, summary
 from .scaffold import is_empty, plan_project, text_problem, write_project
 from .search import search
-from .tag import load_topics
+from .tagging.learn import learn, learn_keeping_words
+from .tagging.learn import prepare as prepare_learning
+from .tagging.tag import load_topics
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,7 +145,7 @@ def serve_command(project: Path | None, content: str | None, verbose: bool, dev_
     topics.yml or a new dump under sources/ runs sitegen's build, then MkDocs
     renders only the pages it wrote. Browsers reload by themselves.
     """
-    from .serve import serve, theme_paths  # MkDocs' server is imported only for this command
+    from .serving.serve import serve, theme_paths  # MkDocs' server is imported only for this command
 
     host, _, port = dev_addr.rpartition(":")
     if not host or not port.isdigit():

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .models import Diagnostic
-from .tag import TagSettings
+from .tagging.tag import TagSettings
 
 DEFAULTS: dict[str, object] = {
     "sources": ["sources"],

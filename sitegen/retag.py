@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
 from .models import Diagnostic, Paper, display_path
+from .output.render import AUTO_TAGS, safe_to_reserialise, set_fields
+from .output.write import write_pages
 from .pages import Page, tag_names
 from .parallel import Standby, chunks, map_shared
-from .render import AUTO_TAGS, safe_to_reserialise, set_fields
-from .tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
-from .write import write_pages
+from .tagging.learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
+from .tagging.tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.dedupe import (
+from sitegen.matching.dedupe import (
     _decide,
     candidate_array,
     candidate_pairs,
@@ -20,9 +20,9 @@ from sitegen.dedupe import (
     plausible_pairs,
     record_evidence,
 )
-from sitegen.fields import gather, to_record
 from sitegen.models import Link, Record, SourceRef
-from sitegen.parse import collect_sources, parse_sources
+from sitegen.readers.fields import gather, to_record
+from sitegen.readers.parse import collect_sources, parse_sources
 from sitegen.text import extract_links
 
 from .conftest import FIXTURES, SEEDS

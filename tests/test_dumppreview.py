@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.dedupe import candidate_array, compare, dedupe, plausible_pairs, record_evidence
-from sitegen.dumppreview import Pool, singletons
+from sitegen.matching.dedupe import candidate_array, compare, dedupe, plausible_pairs, record_evidence
 from sitegen.models import Record, SourceRef
-from sitegen.parse import collect_sources, parse_sources
+from sitegen.readers.parse import collect_sources, parse_sources
+from sitegen.serving.dumppreview import Pool, singletons
 
 from .conftest import SEEDS
 from .test_dedupe import CASES, REFERENCE_CASES, _case_records

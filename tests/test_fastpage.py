@@ -16,11 +16,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
-from sitegen import fastpage
 from sitegen.build import build
 from sitegen.config import load_config as load_sitegen_config
+from sitegen.mkdocs_plugin import fastpage
 from sitegen.models import Paper, SourceRef
-from sitegen.render import environment, render_new_paper
+from sitegen.output.render import environment, render_new_paper
 from sitegen.text import escape_html_text
 
 from .conftest import REPO

@@ -9,8 +9,8 @@ from pathlib import Path
 from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.filememo import FileMemo, signature_of
-from sitegen.plugin import _off_site_keys
-from sitegen.preview import Preview
+from sitegen.mkdocs_plugin.plugin import _off_site_keys
+from sitegen.serving.preview import Preview
 
 
 def counting(path: Path) -> tuple[FileMemo[str], list[str]]:

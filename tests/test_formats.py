@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.formats import detect_format
 from sitegen.ids import normalize_arxiv, normalize_doi, split_authors
 from sitegen.models import Diagnostic, Record
-from sitegen.parse import collect_sources, parse_sources
+from sitegen.readers.formats import detect_format
+from sitegen.readers.parse import collect_sources, parse_sources
 
 HF_API = [
     {

@@ -24,13 +24,13 @@ from hypothesis import strategies as st
 from sitegen.build import _view, build
 from sitegen.check import check_tags
 from sitegen.config import load_config
-from sitegen.formats import FORMATS
+from sitegen.matching.reconcile import page_evidence, read_overrides
 from sitegen.models import Diagnostic, Record
 from sitegen.pages import listed, parse_page, tag_names
-from sitegen.parse import SourceFile, _parse_one, parse_text
-from sitegen.reconcile import page_evidence, read_overrides
+from sitegen.readers.formats import FORMATS
+from sitegen.readers.parse import SourceFile, _parse_one, parse_text
 from sitegen.retag import plan_retag
-from sitegen.tag import Topic
+from sitegen.tagging.tag import Topic
 
 from .conftest import FIXTURES, make_project
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from sitegen.layouts import THEME, check_layouts, packaged_layouts, template_version
-from sitegen.plugin import STATIC_TEMPLATES
+from sitegen.mkdocs_plugin.layouts import THEME, check_layouts, packaged_layouts, template_version
+from sitegen.mkdocs_plugin.plugin import STATIC_TEMPLATES
 
 from .test_site import mkdocs_build
 

@@ -14,8 +14,8 @@ from sitegen.build import build
 from sitegen.buildcache import CACHE
 from sitegen.cli import main
 from sitegen.config import ConfigError, load_config
-from sitegen.learn import curated_tags, predict
 from sitegen.state import STATE
+from sitegen.tagging.learn import curated_tags, predict
 
 from .conftest import make_project
 from .test_build import snapshot
@@ -171,9 +171,9 @@ def test_texts_in_parts_have_the_words_and_matrices_of_the_joined_texts() -> Non
     import numpy as np
 
     from sitegen import words
-    from sitegen.learn import paper_parts, paper_text, text_matrix
+    from sitegen.output.related import related_papers, related_parts
     from sitegen.pages import read_pages
-    from sitegen.related import related_papers, related_parts
+    from sitegen.tagging.learn import paper_parts, paper_text, text_matrix
 
     root = Path(__file__).resolve().parent.parent
     pages, _, _ = read_pages(root / "content/papers", root)

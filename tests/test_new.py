@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 
 from sitegen import cli
 from sitegen.config import DEFAULTS, load_config
-from sitegen.layouts import _MkDocsLoader
-from sitegen.parse import collect_sources
+from sitegen.mkdocs_plugin.layouts import _MkDocsLoader
+from sitegen.readers.parse import collect_sources
 
 from .conftest import REPO, SEEDS
 

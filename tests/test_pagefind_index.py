@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.pagefind_index import (
+from sitegen.mkdocs_plugin.pagefind_index import (
     MANIFEST,
     PACKS,
     PagefindError,

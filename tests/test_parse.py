@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.parse import SourceFile, collect_sources, parse_hf_text, parse_sources
+from sitegen.readers.parse import SourceFile, collect_sources, parse_hf_text, parse_sources
 
 from .conftest import FIXTURES, SEEDS
 

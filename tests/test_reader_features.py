@@ -14,12 +14,12 @@ import frontmatter
 import pytest
 from click.testing import CliRunner
 
-from sitegen import site
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
-from sitegen.feeds import render_feeds_sitemap
-from sitegen.related import related_papers
+from sitegen.output import site
+from sitegen.output.feeds import render_feeds_sitemap
+from sitegen.output.related import related_papers
 
 from .test_site import mkdocs_build
 

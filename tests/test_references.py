@@ -11,9 +11,9 @@ import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
-from sitegen.formats import detect_format
 from sitegen.models import Citation
-from sitegen.parse import SourceFile, parse_text
+from sitegen.readers.formats import detect_format
+from sitegen.readers.parse import SourceFile, parse_text
 
 from .test_site import mkdocs_build
 
@@ -134,8 +134,8 @@ def test_byline_and_exports_carry_the_citation_and_read_back(project: Path) -> N
 
 
 def test_the_review_says_where_each_reference_was_published() -> None:
-    from sitegen.dedupe import dedupe
-    from sitegen.review import render_report
+    from sitegen.matching.dedupe import dedupe
+    from sitegen.matching.review import render_report
 
     records, _ = read("refs.csv", "title,author,year,journal,volume,number,pages,ENTRYTYPE\n"
                                   "Complement in HUS,\"Zipfel, P. F.\",2006,Blood,116,3,280-281,article\n"

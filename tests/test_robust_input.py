@@ -15,7 +15,7 @@ from sitegen.buildcache import CACHE
 from sitegen.cli import main
 from sitegen.models import Diagnostic, Record
 from sitegen.pages import parse_page
-from sitegen.parse import SourceFile, parse_text
+from sitegen.readers.parse import SourceFile, parse_text
 from sitegen.safeyaml import MAX_DEPTH, refusal
 from sitegen.text import clean_text
 

@@ -10,10 +10,11 @@ import frontmatter
 import pytest
 from click.testing import CliRunner
 
-from sitegen import parallel, related, site
+from sitegen import parallel
 from sitegen.buildcache import CACHE
 from sitegen.cli import main
-from sitegen.plugin import compact_search_index
+from sitegen.mkdocs_plugin.plugin import compact_search_index
+from sitegen.output import related, site
 
 from .conftest import SEEDS
 from .test_site import Injections, mkdocs_build
@@ -246,7 +247,7 @@ def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPa
 ])
 def test_streamed_files_are_replaced_only_when_their_bytes_change(
         tmp_path: Path, before: str | None, pieces: list[str], kind: str) -> None:
-    from sitegen.write import write_pages
+    from sitegen.output.write import write_pages
 
     target = tmp_path / "exports/papers.json"
     if before is not None:

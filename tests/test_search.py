@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from sitegen.plugin import PAGEFIND_FROM, count_papers, uses_pagefind
+from sitegen.mkdocs_plugin.plugin import PAGEFIND_FROM, count_papers, uses_pagefind
 
 from .test_site import mkdocs_build
 

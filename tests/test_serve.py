@@ -12,10 +12,10 @@ import pytest
 
 from sitegen.build import build
 from sitegen.config import load_config
-from sitegen.dumppreview import DumpPreview
-from sitegen.livebuild import LiveSite
-from sitegen.preview import Preview
-from sitegen.serve import Plan, Project, Rebuilder, Recorder, Site, changed, plan, snapshot
+from sitegen.serving.dumppreview import DumpPreview
+from sitegen.serving.livebuild import LiveSite
+from sitegen.serving.preview import Preview
+from sitegen.serving.serve import Plan, Project, Rebuilder, Recorder, Site, changed, plan, snapshot
 
 PAPER = "papers/spindet-rotated-object-detection-in-aerial-images"
 OTHER = "papers/sparse-autoencoders-find-monosemantic-features-in-language-models"
@@ -243,7 +243,7 @@ def test_every_kind_of_change_leaves_the_site_a_whole_build_makes(
 
 
 def test_file_events_name_the_changed_files_and_leave_hidden_ones_out(tmp_path: Path) -> None:
-    from sitegen.serve import _observer
+    from sitegen.serving.serve import _observer
 
     content, topics = tmp_path / "content", tmp_path / "topics.yml"
     (content / "papers").mkdir(parents=True)

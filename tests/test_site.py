@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen.cli import main
-from sitegen.layouts import THEME
+from sitegen.mkdocs_plugin.layouts import THEME
 
 LONG = "We evaluate the method on segmentation benchmarks and report strong results. " * 6
 

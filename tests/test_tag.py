@@ -8,12 +8,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.agreement import agreement, agrees, load_labels, micro_f1
-from sitegen.dedupe import dedupe
+from sitegen.matching.dedupe import dedupe
 from sitegen.models import Paper
 from sitegen.pages import read_pages
-from sitegen.parse import collect_sources, parse_sources
-from sitegen.tag import _WORD, Matcher, _words, load_topics, tag_paper, tag_papers
+from sitegen.readers.parse import collect_sources, parse_sources
+from sitegen.tagging.agreement import agreement, agrees, load_labels, micro_f1
+from sitegen.tagging.tag import _WORD, Matcher, _words, load_topics, tag_paper, tag_papers
 
 from .conftest import FIXTURES, REPO, SEEDS
 

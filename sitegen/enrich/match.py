@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..dedupe import NEAR_MISS, compare, evidence
 from ..ids import normalize_arxiv
+from ..matching.dedupe import NEAR_MISS, compare, evidence
 from ..text import clean_latex
 from .clients import Candidate
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..write import atomic_write
+from ..output.write import atomic_write
 from .clients import Candidate
 
 SOURCE_FILE = "enriched/papers-api.jsonl"

@@ -48,11 +48,11 @@ import watchdog.observers.polling
 from mkdocs.config import load_config as load_mkdocs_config
 from mkdocs.livereload import LiveReloadServer
 
-from . import pagefind_index
-from .config import Config
+from ..config import Config
+from ..mkdocs_plugin import pagefind_index
+from ..mkdocs_plugin.plugin import lower_priority, run_pagefind
 from .dumppreview import DumpPages, DumpPreview
 from .livebuild import LiveSite, Pass
-from .plugin import lower_priority, run_pagefind
 from .preview import Preview
 
 log = logging.getLogger("mkdocs.sitegen")  # shown with MkDocs' own messages

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .ids import fold
+from ..ids import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that journal abbreviations drop ("Journal of the American …" is "J Am …").

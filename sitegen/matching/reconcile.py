@@ -17,10 +17,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from ..ids import normalize_arxiv, normalize_doi, parse_year, split_authors
+from ..models import Diagnostic, Paper, Record, SourceRef, display_path
+from ..pages import Page, slug_of
 from .dedupe import NEAR_MISS, Evidence, compare, evidence
-from .ids import normalize_arxiv, normalize_doi, parse_year, split_authors
-from .models import Diagnostic, Paper, Record, SourceRef, display_path
-from .pages import Page, slug_of
 
 _RECORD_REF = re.compile(r"^(?P<file>.+)#(?P<record>\d+)$")
 

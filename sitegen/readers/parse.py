@@ -7,12 +7,12 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..models import Diagnostic, Record, SourceRef, display_path
+from ..models import SourceFile as SourceFile  # the type of this stage's input, as callers name it
+from ..parallel import parallel_map
+from ..text import Scrubber, clean_latex, extract_links
 from .formats import detect_format, parse_bibtex, parse_delimited, parse_json, parse_jsonl
-from .models import Diagnostic, Record, SourceRef, display_path
-from .models import SourceFile as SourceFile  # the type of this stage's input, as callers name it
-from .parallel import parallel_map
 from .ris import parse_ris
-from .text import Scrubber, clean_latex, extract_links
 
 # Page chrome that a copy of a Papers page carries above the listing.
 NOISE_LINES = frozenset(

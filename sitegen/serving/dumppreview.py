@@ -30,23 +30,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .build import PAPERS, _view, today
-from .buildcache import CACHE, Parsed, load_last, sources_key
-from .config import Config
-from .dedupe import NEAR_MISS, Evidence, compare, merge_records, record_evidence
-from .learn import learned_for_new
-from .models import Paper, Record, display_path
-from .pages import Page
-from .parallel import workers
-from .parse import SourceFile, collect_sources, parse_sources
+from ..build import PAPERS, _view, today
+from ..buildcache import CACHE, Parsed, load_last, sources_key
+from ..config import Config
+from ..matching.dedupe import NEAR_MISS, Evidence, compare, merge_records, record_evidence
+from ..matching.reconcile import ExistingIndex, page_evidence, read_overrides
+from ..matching.registry import load_registry, record_key
+from ..models import Paper, Record, display_path
+from ..output.render import environment, render_range
+from ..output.site import PaperView, SiteInfo, render_site
+from ..pages import Page
+from ..parallel import workers
+from ..readers.parse import SourceFile, collect_sources, parse_sources
+from ..state import load_state, stat_line
+from ..tagging.learn import learned_for_new
+from ..tagging.tag import Matcher, Topic, load_topics
+from ..text import slugify
 from .preview import Preview
-from .reconcile import ExistingIndex, page_evidence, read_overrides
-from .registry import load_registry, record_key
-from .render import environment, render_range
-from .site import PaperView, SiteInfo, render_site
-from .state import load_state, stat_line
-from .tag import Matcher, Topic, load_topics
-from .text import slugify
 
 MAX_RECORDS = 2000  # a larger dump is built first: comparing it would take as long
 _ROWS = 256  # new records compared at once (a row of scores per pool item each)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .models import Paper
-from .pages import Page, tag_names
+from ..models import Paper
+from ..pages import Page, tag_names
+from ..words import Text, vectorizer_input
 from .tag import AUTO_TAGS, TagSettings, Topic
-from .words import Text, vectorizer_input
 
 C = 4.0  # inverse regularisation of the (class-balanced) logistic regressions: see benchmarks/tags.py
 MIN_DF = 2  # a word of one paper only says nothing about a topic

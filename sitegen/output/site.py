@@ -11,10 +11,10 @@ from typing import Any
 
 import jinja2
 
-from .models import Citation
+from ..models import Citation
+from ..tagging.tag import Topic
+from ..text import escape_markdown, is_safe_url, snippet
 from .render import page_text
-from .tag import Topic
-from .text import escape_markdown, is_safe_url, snippet
 
 GENERATED = "sitegen"  # value of the generated_by key that marks pages sitegen owns
 RECENT = 20

@@ -22,6 +22,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from ..ids import fold, is_generic_title, name_words, surname
+from ..models import Citation, Link, Paper, Record, SourceRef
+from ..parallel import chunks, map_shared, workers
+from ..readers.fields import citation_text, citation_title
+from ..text import normalize_title
 from .biblio import (
     ABSTRACT_KINDS,
     electronic,
@@ -32,11 +37,6 @@ from .biblio import (
     same_journal,
     volume_key,
 )
-from .fields import citation_text, citation_title
-from .ids import fold, is_generic_title, name_words, surname
-from .models import Citation, Link, Paper, Record, SourceRef
-from .parallel import chunks, map_shared, workers
-from .text import normalize_title
 
 TITLE_THRESHOLD = 92.0  # with agreeing abstracts, or with one of authors / year agreeing
 CORROBORATED_THRESHOLD = 87.0  # when both authors and year agree

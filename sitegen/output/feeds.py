@@ -8,9 +8,9 @@ from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
+from ..tagging.tag import Topic
+from ..text import is_safe_url, slugify
 from .site import PaperView, SiteInfo, newest, page_path
-from .tag import Topic
-from .text import is_safe_url, slugify
 
 FEEDS = "feeds"
 FEED_SIZE = 50

@@ -9,12 +9,12 @@ from typing import Any
 
 import jinja2
 
-from . import yamltext
-from .models import Citation, Paper, SourceRef
-from .pages import Page, source_ref
-from .tag import AUTO_TAGS as AUTO_TAGS  # also read from here by retag
-from .tag import Matcher, TagSettings, tag_paper
-from .text import escape_html_text
+from .. import yamltext
+from ..models import Citation, Paper, SourceRef
+from ..pages import Page, source_ref
+from ..tagging.tag import AUTO_TAGS as AUTO_TAGS  # also read from here by retag
+from ..tagging.tag import Matcher, TagSettings, tag_paper
+from ..text import escape_html_text
 
 PAPER_TEMPLATE = "paper.html"  # the packaged layout of paper pages (sitegen/theme/paper.html)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from .models import Diagnostic, display_path
+from ..models import Diagnostic, display_path
 
-THEME = Path(__file__).resolve().parent / "theme"
+THEME = Path(__file__).resolve().parent.parent / "theme"
 _VERSION = re.compile(r"sitegen-template:\s*(?P<name>[\w./-]+)\s+v(?P<version>\d+)")
 
 

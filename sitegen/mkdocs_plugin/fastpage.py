@@ -44,8 +44,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import YAML_RE as _FRONT_MATTER  # how MkDocs finds front matter
 
-from . import safeyaml, yamltext
-from .text import escape_html_text
+from .. import safeyaml, yamltext
+from ..text import escape_html_text
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .words import Text, forget, vectorizer_input
+from ..words import Text, forget, vectorizer_input
 
 RELATED = ".sitegen/related.json"
 COUNT = 5

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from ..tagging.tag import Topic
 from .render import citation_fields
 from .site import PaperView, export_abstracts, export_paths, page_path
-from .tag import Topic
 from .write import Output
 
 _CSV_FIELDS = ("title", "authors", "year", "venue", "volume", "issue", "pages", "entry_type", "arxiv", "doi",

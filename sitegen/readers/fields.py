@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .ids import (
+from ..ids import (
     arxiv_from_doi,
     display_name,
     normalize_arxiv,
@@ -16,8 +16,8 @@ from .ids import (
     parse_year,
     split_authors,
 )
-from .models import Citation, Link, Record, SourceRef
-from .text import classify_url, clean_latex, extract_links, is_safe_url
+from ..models import Citation, Link, Record, SourceRef
+from ..text import classify_url, clean_latex, extract_links, is_safe_url
 
 # Accepted spellings of each field, after lower-casing and dropping spaces, dashes and underscores.
 ALIASES: dict[str, tuple[str, ...]] = {

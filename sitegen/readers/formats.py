@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..models import Diagnostic, Record, SourceFile, SourceRef
+from ..text import Scrubber, clean_text
 from .fields import canonical_key, gather, hf_api_fields, looks_like_hf_api, to_record
-from .models import Diagnostic, Record, SourceFile, SourceRef
-from .text import Scrubber, clean_text
 
 FORMATS = ("hf-text", "hf-api", "json", "jsonl", "csv", "tsv", "bibtex", "ris")
 _EXTENSIONS = {

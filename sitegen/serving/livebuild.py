@@ -43,8 +43,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
-from .plugin import SitegenPlugin, _load_related, _off_site_keys
-from .related import RELATED
+from ..mkdocs_plugin.plugin import SitegenPlugin, _load_related, _off_site_keys
+from ..output.related import RELATED
 
 # The page pipeline of MkDocs 1.6 (read, Markdown, plugins' page events, template, write), as a
 # whole build runs it for every page.

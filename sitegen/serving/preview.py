@@ -16,17 +16,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .build import PAPERS, _view, shown
-from .config import Config
-from .filememo import FileMemo
-from .models import display_path
-from .pages import Page, parse_page
-from .reconcile import read_overrides
-from .render import environment
-from .site import PaperView, SiteInfo, render_site
-from .state import load_state
-from .tag import load_topics
-from .write import write_pages
+from ..build import PAPERS, _view, shown
+from ..config import Config
+from ..filememo import FileMemo
+from ..matching.reconcile import read_overrides
+from ..models import display_path
+from ..output.render import environment
+from ..output.site import PaperView, SiteInfo, render_site
+from ..output.write import write_pages
+from ..pages import Page, parse_page
+from ..state import load_state
+from ..tagging.tag import load_topics
 
 Read = tuple[Page | None, PaperView | None]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .models import SitegenError
-from .parallel import workers
+from ..models import SitegenError
+from ..parallel import workers
 
 
 @dataclass

@@ -54,16 +54,17 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import fastpage, safeyaml
-from .config import ConfigError, find_project, load_config
-from .filememo import FileMemo
+from .. import safeyaml
+from ..config import ConfigError, find_project, load_config
+from ..filememo import FileMemo
+from ..output.related import RELATED
+from ..output.site import GENERATED
+from ..pages import _front_matter_span, parse_page, slug_of
+from ..text import clean_text
+from . import fastpage
 from .layouts import THEME
 from .pagefind_index import PART_WORDS, PagefindError, SiteIndex, index_site
 from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
-from .pages import _front_matter_span, parse_page, slug_of
-from .related import RELATED
-from .site import GENERATED
-from .text import clean_text
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
 

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .models import Diagnostic, display_path
-from .pages import source_ref
+from ..models import Diagnostic, display_path
+from ..pages import source_ref
 
 REGISTRY = ".sitegen/pages.json"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..models import Diagnostic, Record, SourceFile, SourceRef
 from .fields import to_record
-from .models import Diagnostic, Record, SourceFile, SourceRef
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 # RIS reference types in BibTeX's words, where BibTeX has one; others are kept lower-cased.

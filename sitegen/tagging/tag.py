@@ -2,7 +2,7 @@
 
 Each candidate topic gets a confidence: from its terms found in the title and
 abstract, and, where the curator has tagged enough papers with the topic, from
-a classifier taught by those examples (sitegen/learn.py). A paper gets its
+a classifier taught by those examples (sitegen/tagging/learn.py). A paper gets its
 most confident topic, then further topics whose confidence reaches the
 threshold, up to a cap.
 """
@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import yaml
 
-from .models import Diagnostic, Paper
-from .text import slugify
+from ..models import Diagnostic, Paper
+from ..text import slugify
 
 MAX_TOPICS_PER_PAPER = 3
 TITLE_WEIGHT = 3

@@ -1,0 +1,1 @@
+"""The MkDocs side: the ``sitegen`` plugin, fast paper pages, the Pagefind index, the layouts."""

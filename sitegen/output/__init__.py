@@ -1,0 +1,1 @@
+"""Render and write stages: paper pages, index pages, related papers, feeds, exports, on disk."""

@@ -1,0 +1,1 @@
+"""Parse stage: find the source files and read each with the reader of its format."""

@@ -1,0 +1,1 @@
+"""``sitegen serve``: build, serve on localhost, and render again only what a change needs."""
