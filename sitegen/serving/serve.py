@@ -49,6 +49,7 @@ from mkdocs.config import load_config as load_mkdocs_config
 from mkdocs.livereload import LiveReloadServer
 
 from ..config import Config
+from ..filememo import Signature, signature_of
 from ..mkdocs_plugin import pagefind_index
 from ..mkdocs_plugin.plugin import lower_priority, run_pagefind
 from .dumppreview import DumpPages, DumpPreview
@@ -407,7 +408,7 @@ class Rebuilder:
         self.changes = changes or Snapshots(project.roots())  # changed files since the last call
         self._background = threading.Lock()
         self._again = threading.Event()
-        self._seen: dict[str, tuple[int, int] | None] = {}  # what passes saw of each changed file
+        self._seen: dict[str, Signature | None] = {}  # what passes saw of each changed file
         self.background: threading.Thread | None = None  # sitegen's build after a saved page
         self.unchanged: Callable[[], None] = lambda: None  # what the server does when nothing changed
         self.wake: Callable[[], None] = lambda: None  # asks the server for a pass
@@ -488,11 +489,7 @@ class Rebuilder:
         """The paths whose file is not as a pass last saw it (a late event repeats a change)."""
         found = set()
         for path in paths:
-            try:
-                stat = os.stat(path)
-                now: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                now = None
+            now = signature_of(path)
             if path not in self._seen or self._seen[path] != now:
                 self._seen[path] = now
                 found.add(path)
