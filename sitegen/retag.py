@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from .models import Diagnostic, Paper, display_path
-from .output.render import AUTO_TAGS, safe_to_reserialise, set_fields
+from .output.render import safe_to_reserialise, set_fields
 from .output.write import write_pages
 from .pages import Page, tag_names
 from .parallel import Standby, chunks, map_shared
 from .tagging.learn import Learned, LearnJob, curator_tagged, learn, page_examples, page_paper
-from .tagging.tag import Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
+from .tagging.tag import AUTO_TAGS, Matcher, TagSettings, Topic, choose, suggest, term_confidences_range
 
 
 @dataclass(frozen=True)

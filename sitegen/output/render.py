@@ -12,8 +12,7 @@ import jinja2
 from .. import yamltext
 from ..models import Citation, Paper, SourceRef
 from ..pages import Page, source_ref
-from ..tagging.tag import AUTO_TAGS as AUTO_TAGS  # also read from here by retag
-from ..tagging.tag import Matcher, TagSettings, tag_paper
+from ..tagging.tag import AUTO_TAGS, Matcher, TagSettings, tag_paper
 from ..text import escape_html_text
 
 PAPER_TEMPLATE = "paper.html"  # the packaged layout of paper pages (sitegen/theme/paper.html)
