@@ -124,7 +124,7 @@ def shown(slug: str, meta: dict[str, Any], alias: Mapping[str, str]) -> bool:
     return meta.get("hidden") is not True and slug not in alias
 
 
-def _view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
+def paper_view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     """What the generated pages need of a paper page, read defensively: curators edit these."""
     code = next((_text(link.get("url")) for link in _list(meta.get("links"))
                  if isinstance(link, dict) and link.get("kind") == "code"), None)
@@ -279,7 +279,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
 
     # 4. Generated pages, from every paper page as it will be on disk.
     with stages.stage("site"):
-        views = [_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
+        views = [paper_view(slug, meta, abstract) for slug, (meta, abstract) in sorted(final.items())
                  if shown(slug, meta, overrides.alias)]
         del final  # every later stage works from the views (the front matter was 200 MB at 100,000)
         result.papers = len(views)

@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import _view, build
+from sitegen.build import build, paper_view
 from sitegen.check import check_tags
 from sitegen.config import load_config
 from sitegen.matching.reconcile import page_evidence, read_overrides
@@ -143,7 +143,7 @@ def test_random_front_matter_never_breaks_a_reader_of_pages(front: str, body: st
     page_evidence(page)
     for found in read_overrides([page], [], Path(".")).problems:
         assert found.path == "content/papers/fuzz.md"
-    view = _view(page.slug, page.meta, page.abstract)
+    view = paper_view(page.slug, page.meta, page.abstract)
     for value in (view.title, view.abstract, *view.tags, *view.authors):
         assert not UNCLEAN.search(value)
     check_tags(page, TOPICS, "content/papers/fuzz.md")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build import PAPERS, _view, today
+from ..build import PAPERS, paper_view, today
 from ..buildcache import CACHE, Parsed, load_last, sources_key
 from ..config import Config
 from ..matching.dedupe import NEAR_MISS, Evidence, compare, merge_records, record_evidence
@@ -360,7 +360,7 @@ class DumpPreview:
         rendered = render_range(shared, range(len(papers)))
         pairs = list(zip(papers, rendered, strict=True))
         out = {f"{PAPERS}/{slug}.md": text for (slug, _), (_, text) in pairs}
-        views = [_view(slug, meta, paper.abstract) for (slug, paper), (meta, _) in pairs]
+        views = [paper_view(slug, meta, paper.abstract) for (slug, paper), (meta, _) in pairs]
         info = SiteInfo(config.title, config.description, len(known.parsed.records) + count, files)
 
         def generated() -> dict[str, str]:

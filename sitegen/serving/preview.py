@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..build import PAPERS, _view, shown
+from ..build import PAPERS, paper_view, shown
 from ..config import Config
 from ..filememo import FileMemo
 from ..matching.reconcile import read_overrides
@@ -46,7 +46,7 @@ class Preview:
             page = parse_page(path, path.read_text(encoding="utf-8"), display_path(path, self.config.root))[0]
         except (OSError, UnicodeDecodeError):
             page = None
-        return page, (_view(page.slug, page.meta, page.abstract) if page is not None else None)
+        return page, (paper_view(page.slug, page.meta, page.abstract) if page is not None else None)
 
     def pages(self) -> list[Page]:
         """The paper pages that parse, read again only where the file changed since last time."""
