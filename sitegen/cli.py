@@ -25,7 +25,7 @@ from .pages import read_pages
 from .parallel import Standby
 from .progress import Stages, live_stages
 from .readers.formats import FORMATS
-from .retag import once, plan_retag, retagged, write_changes
+from .retag import plan_retag, retagged, write_changes
 from .scaffold import is_empty, plan_project, text_problem, write_project
 from .search import search
 from .tagging.learn import learn, learn_keeping_words
@@ -223,8 +223,7 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
             else:
                 # The helper, idle now, writes the pages while the rebuild starts from them in memory.
                 files = {display_path(change.page.path, config.content): change.text for change in changes}
-                pending = once(helper.submit((config.content, files), write_changes)) if files else None
-                written = pending or (lambda: None)
+                pending = helper.submit((config.content, files), write_changes) if files else None
                 try:
                     # The build starts from the pages as written, not reading them again; it waits for
                     # the writing before its own, and is not skipped (the content is changing).
@@ -232,7 +231,8 @@ def retag_command(project: Path | None, content: str | None, verbose: bool, dry_
                                    pages=(retagged(pages, changes), broken, problems))
                 finally:
                     with stages.stage("retag: write"):  # what is left of it (the rebuild failed early)
-                        written()
+                        if pending is not None:
+                            pending()  # a second wait gives the first one's outcome again
                     click.echo(f"sitegen retag: {len(changes)} pages retagged")
     if not dry_run:
         _print(result.report.diagnostics)

@@ -86,6 +86,26 @@ def chunks(count: int, pieces: int | None = None) -> list[range]:
     return [range(lo, hi) for lo, hi in pairwise(bounds) if hi > lo]
 
 
+def once(wait: Callable[[], T]) -> Callable[[], T]:
+    """`wait`, called at most once: later calls give its result again, or raise again what it raised."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def first() -> T:
+        if not outcome:
+            try:
+                outcome.append((True, wait()))
+            except BaseException as exc:
+                outcome.append((False, exc))
+                raise
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        result: T = value
+        return result
+
+    return first
+
+
 class Standby(Generic[A, R]):
     """A process forked now, that prepares (imports a library) and then waits for jobs.
 
@@ -98,7 +118,8 @@ class Standby(Generic[A, R]):
     (`submit(job, other)`), so that one prepared helper serves stages that
     need the same library (retag's learning, then the related papers of its
     rebuild). Without fork or a second core, each job runs here when its
-    result is asked for. Use it as a context manager: leaving the block ends
+    result is asked for. A waiter may be called again: it gives the same
+    result, or raises the same exception. Use it as a context manager: leaving the block ends
     the helper.
     """
 
@@ -141,12 +162,12 @@ class Standby(Generic[A, R]):
         """Hand the helper a job for `work` (default: the helper's own); the function returned waits
         for the result. `work`, when given, is sent by name: a module-level function."""
         if self.process is None:
-            return partial(work or self.work, job)
+            return once(partial(work or self.work, job))
         number = self._sent
         self._sent += 1
         with contextlib.suppress(OSError):  # the helper is gone: its waiter says how
             self.jobs.send((work, job))
-        return partial(self._result, number)
+        return once(partial(self._result, number))
 
     def _result(self, number: int) -> Any:
         while number not in self._waiting:

@@ -14,7 +14,7 @@ leaves them byte-identical.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,21 +154,3 @@ def write_changes(job: tuple[Path, dict[str, str]]) -> None:
     """Write the retagged pages (content folder, page path -> text): a Standby job."""
     content, files = job
     write_pages(content, files)
-
-
-def once(wait: Callable[[], object]) -> Callable[[], None]:
-    """`wait`, called at most once: later calls return at once, or raise again what it raised."""
-    outcome: list[BaseException | None] = []
-
-    def first() -> None:
-        if not outcome:
-            try:
-                wait()
-            except BaseException as exc:
-                outcome.append(exc)
-                raise
-            outcome.append(None)
-        if outcome[0] is not None:
-            raise outcome[0]
-
-    return first

@@ -188,18 +188,28 @@ def test_standby_helper_returns_results_and_raises_errors_of_the_job(monkeypatch
     monkeypatch.setenv("SITEGEN_JOBS", "2")
     prepared: list[int] = []
     with parallel.Standby(lambda: prepared.append(1), _pid) as helper:
-        assert helper.submit(None)() != os.getpid()  # it ran in another process
+        wait = helper.submit(None)
+        assert wait() != os.getpid()  # it ran in another process
+        assert wait() == wait()  # a second wait gives the first one's result, not a blocked pipe
     assert prepared == []  # ... and prepared there too
-    with parallel.Standby(lambda: None, _fail) as helper, pytest.raises(ValueError, match="broken in"):
-        helper.submit(None)()
+    with parallel.Standby(lambda: None, _fail) as helper:
+        failed = helper.submit(None)
+        for _ in range(2):  # and again the same exception
+            with pytest.raises(ValueError, match="broken in"):
+                failed()
     with parallel.Standby(lambda: None, _die) as helper, pytest.raises(SitegenError, match="exit code 3"):
         helper.submit(None)()
     with parallel.Standby(lambda: None, _pid) as helper:
         pass  # no job: leaving the block ends the helper
     assert not helper.process.is_alive()
     monkeypatch.setenv("SITEGEN_JOBS", "1")
-    with parallel.Standby(lambda: None, _pid) as helper:
-        assert helper.submit(None)() == os.getpid()  # one core: in this process
+    calls: list[int] = []
+    with parallel.Standby(lambda: None, calls.append) as helper:
+        wait = helper.submit(os.getpid())  # one core: in this process, when first waited for
+        assert calls == []
+        wait()
+        wait()
+    assert calls == [os.getpid()]  # once
 
 
 def _double(n: int) -> int:
@@ -263,7 +273,7 @@ def test_streamed_files_are_replaced_only_when_their_bytes_change(
 
 
 def test_a_wait_called_once_raises_again_what_it_raised() -> None:
-    from sitegen.retag import once
+    from sitegen.parallel import once
 
     calls: list[int] = []
 
