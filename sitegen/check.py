@@ -96,14 +96,16 @@ def check_confidence(
     """Automatic tags of low confidence; curator tags the classifier strongly disagrees with."""
     names = [t.name for t in topics]
     matcher = Matcher(topics)
-    curated, texts, learned = learned_for_pages(pages, names, settings.min_examples)
+    # With their keywords: one naming a topic makes that tag certain.
+    papers = [page_paper(page) for page in pages]
+    curated, texts, learned = learned_for_pages(pages, names, settings.min_examples, papers)
     held_out = held_out_probabilities(texts, curated, names, settings.min_examples) if learned else {}
     problems = []
     for i, page in enumerate(pages):
         if page.meta.get("hidden") is True:
             continue
         shown = display_path(page.path, base)
-        paper = page_paper(page)  # with its keywords: one naming a topic makes that tag certain
+        paper = papers[i]
         if i in curated:
             probabilities = held_out.get(i, {})
             terms = term_confidences(paper, matcher)

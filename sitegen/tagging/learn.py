@@ -200,13 +200,14 @@ def page_examples(
 
 
 def learned_for_pages(
-    pages: Sequence[Page], names: Sequence[str], min_examples: int,
+    pages: Sequence[Page], names: Sequence[str], min_examples: int, papers: Sequence[Paper] | None = None,
 ) -> tuple[dict[int, tuple[str, ...]], list[Text], Learned]:
     """The curator's examples by page index, every page's text, and the classifier's probabilities.
 
-    The probabilities are None when no page is curator-tagged or no topic can be learned.
+    The probabilities are None when no page is curator-tagged or no topic can be learned;
+    `papers` as for page_examples.
     """
-    job = page_examples(pages, names, min_examples)
+    job = page_examples(pages, names, min_examples, papers)
     texts, curated = list(job[0]), {i: tuple(tags) for i, tags in job[1].items()}
     return curated, texts, learn(job)
 
