@@ -33,6 +33,7 @@ from typing import Any
 from ..build import PAPERS, paper_view, today
 from ..buildcache import CACHE, Parsed, load_last, sources_key
 from ..config import Config
+from ..filememo import FileMemo
 from ..matching.dedupe import NEAR_MISS, Evidence, compare, merge_records, record_evidence
 from ..matching.reconcile import ExistingIndex, page_evidence, read_overrides
 from ..matching.registry import load_registry, record_key
@@ -42,7 +43,7 @@ from ..output.site import PaperView, SiteInfo, render_site
 from ..pages import Page
 from ..parallel import workers
 from ..readers.parse import SourceFile, collect_sources, parse_sources
-from ..state import load_state, stat_line
+from ..state import load_state
 from ..tagging.learn import learned_for_new
 from ..tagging.tag import Matcher, Topic, load_topics
 from ..text import slugify
@@ -222,8 +223,10 @@ class DumpPreview:
         self._known: _Known | None = None
         self._added: set[Path] = set()  # new files previewed since the cached build
         self._env = environment()
-        self._cache: tuple[tuple[int, int], Parsed] | None = None  # the cache file's stat, and its content
-        self._topics: tuple[str, list[Topic], Matcher] | None = None  # of topics.yml as last read
+        # The last build's cache and topics.yml, read again only when the file changed.
+        self._cache: FileMemo[Parsed | None] = FileMemo(lambda _: load_last(config.content))
+        self._parsed: Parsed | None = None  # what the cache gave when last read
+        self._topics: FileMemo[tuple[list[Topic], Matcher]] = FileMemo(self._read_taxonomy)
         self._evidence: dict[int, tuple[Page, Evidence]] = {}  # each page's, by the page read
 
     def warm(self) -> None:
@@ -233,29 +236,21 @@ class DumpPreview:
 
     def _last(self) -> Parsed | None:
         """The last build's cache, read again only when the file changed."""
-        try:
-            stat = (self.config.content / CACHE).stat()
-        except OSError:
-            return None
-        key = (stat.st_mtime_ns, stat.st_size)
-        if self._cache is None or self._cache[0] != key:
-            parsed = load_last(self.config.content)
-            self._cache = (key, parsed) if parsed is not None else None
-        return self._cache[1] if self._cache is not None else None
+        self._parsed = self._cache.get(str(self.config.content / CACHE))
+        return self._parsed
+
+    def _read_taxonomy(self, path: str) -> tuple[list[Topic], Matcher]:
+        topics, _ = load_topics(Path(path), display_path(Path(path), self.config.root))
+        return topics, Matcher(topics)
 
     def _taxonomy(self) -> tuple[list[Topic], Matcher]:
         """The topics and their matcher, read again only when topics.yml changed."""
-        config = self.config
-        stamp = stat_line(config.topics, "")
-        if self._topics is None or self._topics[0] != stamp:
-            topics, _ = load_topics(config.topics, display_path(config.topics, config.root))
-            self._topics = (stamp, topics, Matcher(topics))
-        return self._topics[1], self._topics[2]
+        return self._topics.get(str(self.config.topics))
 
     def _ready(self, reload: bool = True) -> _Known | None:
         """The last build's records and the pages as they are now (`reload`: the cache read again too)."""
         self._taxonomy()
-        parsed = self._last() if reload or self._cache is None else self._cache[1]
+        parsed = self._last() if reload or self._parsed is None else self._parsed
         if parsed is None:
             self._known = None
             return None
