@@ -9,7 +9,7 @@ from pathlib import Path
 from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.filememo import FileMemo, signature_of
-from sitegen.mkdocs_plugin.plugin import _off_site_keys
+from sitegen.mkdocs_plugin.plugin import off_site_keys
 from sitegen.serving.preview import Preview
 
 
@@ -120,6 +120,6 @@ def test_the_preview_sees_a_page_rewritten_with_the_same_size_and_time(project: 
 def test_the_plugin_sees_a_page_hidden_with_the_same_size_and_time(tmp_path: Path) -> None:
     page = tmp_path / "a.md"
     page.write_text("---\ntitle: A\nhidden: false\n---\n\nText.\n", encoding="utf-8")
-    assert _off_site_keys(str(page)) == {"hidden": False}
+    assert off_site_keys(str(page)) == {"hidden": False}
     rewrite_keeping_size_and_mtime(page, "---\ntitle: A\nhidden: true \n---\n\nText.\n")
-    assert _off_site_keys(str(page)) == {"hidden": True}
+    assert off_site_keys(str(page)) == {"hidden": True}

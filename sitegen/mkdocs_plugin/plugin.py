@@ -140,12 +140,12 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Any, config: Any) -> Any:
         """Take hidden paper pages, and pages a curator merged into another, off the site."""
         self.topic_urls = {}
-        self.related = _load_related(Path(config["docs_dir"]) / RELATED)
+        self.related = load_related(Path(config["docs_dir"]) / RELATED)
         merged = []
         for file in list(files.documentation_pages()):
             if not file.src_uri.startswith("papers/"):
                 continue
-            meta = _off_site_keys(file.abs_src_path)
+            meta = off_site_keys(file.abs_src_path)
             if meta.get("hidden") is True:
                 files.remove(file)
             elif meta.get("duplicate_of"):
@@ -386,7 +386,7 @@ def compact_search_index(path: Path) -> None:
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def _off_site_keys(path: str) -> dict[str, Any]:
+def off_site_keys(path: str) -> dict[str, Any]:
     """The `hidden` and `duplicate_of` of a paper page (remembered while the page is unchanged)."""
     return dict(_OFF_SITE.get(path))
 
@@ -400,11 +400,15 @@ def _read_off_site_keys(path: str) -> dict[str, Any]:
     if "hidden" not in text and "duplicate_of" not in text:
         return {}
     page = parse_page(Path(path), text, Path(path).name)[0]
-    meta = page.meta if page is not None else {}
+    return off_site_meta(page.meta if page is not None else {})
+
+
+def off_site_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The front-matter keys that take a page off the site (hidden, duplicate_of), as the page has them."""
     return {key: meta[key] for key in ("hidden", "duplicate_of") if key in meta}
 
 
-def _load_related(path: Path) -> dict[str, list[tuple[str, str]]]:
+def load_related(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Related papers (slug, title) by page slug, from the file `sitegen build` writes."""
     return _RELATED.get(str(path))
 

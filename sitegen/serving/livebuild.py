@@ -43,7 +43,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
-from ..mkdocs_plugin.plugin import SitegenPlugin, _load_related, _off_site_keys
+from ..mkdocs_plugin.plugin import SitegenPlugin, load_related, off_site_keys, off_site_meta
 from ..output.related import RELATED
 
 # The page pipeline of MkDocs 1.6 (read, Markdown, plugins' page events, template, write), as a
@@ -206,7 +206,7 @@ class LiveSite:
         relist = ending or any(
             not (docs / uri).is_file() or (file := old.get_file_from_path(uri)) is None
             or (uri.startswith(_PAPERS) and uri.endswith(".md")
-                and self._off_site(file) != _off_site_keys(str(docs / uri)))
+                and self._off_site(file) != off_site_keys(str(docs / uri)))
             for uri in changed)
         nav_before, top_before = self._nav_pages, _nav_top(keep.nav)
         topics_before = dict(plugin.topic_urls) if plugin is not None else {}
@@ -218,7 +218,7 @@ class LiveSite:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
             changed |= {f.src_uri for f in files if old.get_file_from_path(f.src_uri) is None}
         elif plugin is not None:
-            plugin.related = _load_related(docs / RELATED)
+            plugin.related = load_related(docs / RELATED)
         shown = files.documentation_pages(inclusion=_SERVE)
         self._nav_pages = _nav_pages(shown) if relist else nav_before
         nav_changed = self._nav_pages != nav_before
@@ -302,8 +302,8 @@ class LiveSite:
         page = file.page if file is not None else None
         meta = page.meta if page is not None and page.meta else None
         if meta is None:  # not read since the whole build: its source then is what the plugin read
-            return _off_site_keys(file.abs_src_path) if file is not None else {}
-        return {key: meta[key] for key in ("hidden", "duplicate_of") if key in meta}
+            return off_site_keys(file.abs_src_path) if file is not None else {}
+        return off_site_meta(meta)
 
     def _relist(self, old: Any, ending: bool = False) -> Any:
         """The docs folder listed again, keeping the files (and their pages) already known.
