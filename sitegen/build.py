@@ -124,6 +124,11 @@ def shown(slug: str, meta: dict[str, Any], alias: Mapping[str, str]) -> bool:
     return meta.get("hidden") is not True and slug not in alias
 
 
+def site_info(config: Config, records: int, files: int) -> SiteInfo:
+    """The figures and settings the generated pages show, for a build or serve's previews."""
+    return SiteInfo(config.title, config.description, records, files, config.paper_urls)
+
+
 def paper_view(slug: str, meta: dict[str, Any], abstract: str) -> PaperView:
     """What the generated pages need of a paper page, read defensively: curators edit these."""
     code = next((_text(link.get("url")) for link in _list(meta.get("links"))
@@ -295,7 +300,7 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         names = {t.name for t in topics}
         result.tagged = sum(1 for v in views if names.intersection(v.tags))
         report.extend(_missing_pins(config, topics, {v.slug for v in views}))
-        info = SiteInfo(config.title, config.description, result.records, len(files), config.paper_urls)
+        info = site_info(config, result.records, len(files))
         generated: dict[str, Output] = dict(render_site(env, views, topics, info))
         members = by_topic(views, topics)
     with stages.stage("feeds"):

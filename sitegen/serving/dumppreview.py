@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build import PAPERS, paper_view, today
+from ..build import PAPERS, paper_view, site_info, today
 from ..buildcache import CACHE, Parsed, load_last, sources_key
 from ..config import Config
 from ..filememo import FileMemo
@@ -356,7 +356,7 @@ class DumpPreview:
         pairs = list(zip(papers, rendered, strict=True))
         out = {f"{PAPERS}/{slug}.md": text for (slug, _), (_, text) in pairs}
         views = [paper_view(slug, meta, paper.abstract) for (slug, paper), (meta, _) in pairs]
-        info = SiteInfo(config.title, config.description, len(known.parsed.records) + count, files)
+        info = site_info(config, len(known.parsed.records) + count, files)
 
         def generated() -> dict[str, str]:
             with self._lock:

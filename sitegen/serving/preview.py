@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..build import PAPERS, paper_view, shown
+from ..build import PAPERS, paper_view, shown, site_info
 from ..config import Config
 from ..filememo import FileMemo
 from ..matching.reconcile import read_overrides
 from ..models import display_path
 from ..output.render import environment
-from ..output.site import PaperView, SiteInfo, render_site
+from ..output.site import PaperView, render_site
 from ..output.write import write_pages
 from ..pages import Page, parse_page
 from ..state import load_state
@@ -84,7 +84,7 @@ class Preview:
         if (any(p.level == "error" for p in problems) or len(topics) != figures.get("topics")
                 or not isinstance(records, int) or not isinstance(files, int)):
             return None
-        info = SiteInfo(config.title, config.description, records, files, config.paper_urls)
+        info = site_info(config, records, files)
         pages = render_site(self._env, self.views(), topics, info)
         if any(not (config.content / rel).is_file() for rel in pages):
             return None
