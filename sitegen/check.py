@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from .matching.dedupe import candidate_pairs, compare
-from .matching.reconcile import entries, page_evidence, read_overrides
+from .matching.reconcile import page_evidence, read_overrides
 from .models import Diagnostic, display_path
-from .pages import Page, listed, read_pages, slug_of, tag_names
+from .pages import Page, entries, listed, read_pages, slug_of, tag_names
 from .tagging.learn import held_out_probabilities, learned_for_pages, page_paper
 from .tagging.tag import AUTO_TAGS, Matcher, TagSettings, Topic, suggest, term_confidences
 

@@ -96,6 +96,15 @@ def listed(meta: dict[str, Any]) -> bool:
     return meta.get("hidden") is not True and not meta.get("duplicate_of")
 
 
+def entries(value: object) -> list[str]:
+    """A front-matter value that may be one string or a list of them, as a list of strings."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return []
+
+
 def tag_names(meta: dict[str, Any]) -> tuple[str, ...]:
     """A page's tags as strings: a curator may write a list, a single tag, or none."""
     tags = meta.get("tags")

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from ..ids import normalize_arxiv, normalize_doi, parse_year, split_authors
 from ..models import Diagnostic, Paper, Record, SourceRef, display_path
-from ..pages import Page, slug_of
+from ..pages import Page, entries, slug_of
 from .dedupe import NEAR_MISS, Evidence, compare, evidence
 
 _RECORD_REF = re.compile(r"^(?P<file>.+)#(?P<record>\d+)$")
@@ -34,15 +34,6 @@ class Overrides:
     distinct: list[tuple[frozenset[SourceRef], frozenset[SourceRef]]] = field(default_factory=list)
     avoid: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # record -> pages it must not join
     problems: list[Diagnostic] = field(default_factory=list)
-
-
-def entries(value: object) -> list[str]:
-    """A front-matter value that may be one string or a list of them, as a list of strings."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if v is not None]
-    return []
 
 
 def read_overrides(pages: list[Page], records: list[Record], base: Any) -> Overrides:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..models import Paper
-from ..pages import Page, tag_names
+from ..pages import Page, entries, tag_names
 from ..words import Text, vectorizer_input
 from .tag import AUTO_TAGS, TagSettings, Topic
 
@@ -38,10 +38,8 @@ def paper_parts(title: str, abstract: str) -> tuple[str, str, str]:
 
 def page_paper(page: Page) -> Paper:
     """What the tagger reads of a paper page: its title, abstract and the source's keywords."""
-    keywords = page.meta.get("keywords")
-    found = keywords if isinstance(keywords, list) else [keywords] if isinstance(keywords, str) else []
     return Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
-                 keywords=tuple(str(k) for k in found if k is not None))
+                 keywords=tuple(entries(page.meta.get("keywords"))))
 
 
 def curated_tags(meta: Mapping[str, Any]) -> tuple[str, ...] | None:
