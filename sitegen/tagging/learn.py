@@ -174,14 +174,12 @@ def prepare() -> None:
 
 def learn(job: LearnJob) -> Learned:
     """predict, for a Standby helper: the probabilities of every text, or None without labels."""
-    texts, labels, topics, min_examples = job
-    return predict(texts, labels, topics, min_examples) if labels else None
+    return predict(*job)  # no labels: nothing learnable, None before scikit-learn is touched
 
 
 def learn_keeping_words(job: LearnJob) -> Learned:
     """learn, keeping the texts' words for the related papers (related.related_file) that follow."""
-    texts, labels, topics, min_examples = job
-    return predict(texts, labels, topics, min_examples, keep=True) if labels else None
+    return predict(*job, keep=True)
 
 
 def page_examples(
