@@ -104,7 +104,7 @@ def main() -> None:
     labelled: dict[str, Label] = load_labels(REPO / "tests/fixtures/seed_labels.yml")
     pages, _, _ = read_pages(REPO / "content/papers", REPO)
     chosen = sorted((p for p in pages if p.slug in labelled), key=lambda p: p.slug)
-    papers = [Paper(p.slug, p.title, p.abstract, (), None, ()) for p in chosen]
+    papers = [Paper(p.title, p.abstract, key=p.slug, sources=()) for p in chosen]
     labels = [labelled[p.slug].topics for p in chosen]
     texts = [paper_text(p.title, p.abstract) for p in papers]
     names = [t.name for t in topics]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -54,12 +54,12 @@ class Citation:
 
 
 @dataclass(frozen=True)
-class Record:
-    """One paper listing as read from a source file; everything but the title is optional."""
+class Bibliographic:
+    """The bibliographic fields of a record and of a paper: title and abstract first, the rest by name."""
 
     title: str
     abstract: str
-    source: SourceRef
+    _: KW_ONLY
     listed: str | None = None
     authors: tuple[str, ...] = ()
     year: int | None = None
@@ -74,25 +74,19 @@ class Record:
 
 
 @dataclass(frozen=True)
-class Paper:
+class Record(Bibliographic):
+    """One paper listing as read from a source file; everything but the title is optional."""
+
+    source: SourceRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paper(Bibliographic):
     """A deduplicated paper: one or more records that describe the same work."""
 
     key: str
-    title: str
-    abstract: str
-    links: tuple[Link, ...]
-    listed: str | None
     sources: tuple[SourceRef, ...]
     tags: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-    year: int | None = None
-    published: str | None = None
-    venue: str | None = None
-    arxiv: str | None = None
-    doi: str | None = None
-    upvotes: int | None = None
-    keywords: tuple[str, ...] = ()
-    citation: Citation = Citation()
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def test_pages_written_by_sitegen_take_the_fast_path() -> None:
     env = environment()
     ref = SourceRef("a.txt", 1, 3)
     for abstract in ("Plain text.", "", "See https://example.org/a?b=1&c=<2> and <script>alert(1)</script>."):
-        paper = Paper("k", "A & <b>title</b>", abstract, (), None, (ref,))
+        paper = Paper("A & <b>title</b>", abstract, key="k", sources=(ref,))
         _, text = render_new_paper(env, paper, dt.date(2026, 1, 1))
         body, _ = meta.get_data(text)
         assert assert_same_as_markdown(body), abstract

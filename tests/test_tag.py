@@ -42,7 +42,7 @@ def test_a_reader_agrees_with_the_tags_of_nine_seed_papers_in_ten() -> None:
     pages, _, problems = read_pages(REPO / "content/papers", REPO)
     assert not problems
     matcher = Matcher(topics)
-    tags = {page.slug: tag_paper(Paper("", page.title, page.abstract, (), None, ()), matcher).tags
+    tags = {page.slug: tag_paper(Paper(page.title, page.abstract, key="", sources=()), matcher).tags
             for page in pages if page.slug in labels}
     assert set(tags) == set(labels)
     assert agreement(tags, labels) >= 0.90
@@ -65,7 +65,7 @@ def test_title_match_alone_tags_but_one_abstract_word_does_not(tmp_path: Path) -
     assert not problems
     from sitegen.models import Paper
 
-    paper = Paper("k", "Panoptic Segmenters", "A video about cats.", (), None, ())
+    paper = Paper("Panoptic Segmenters", "A video about cats.", key="k", sources=())
     (tagged,) = tag_papers([paper], topics)
     assert tagged.tags == ("Segmentation",)
 

@@ -171,7 +171,8 @@ def parse_hf_text(text: str, source: SourceFile) -> tuple[list[Record], list[Dia
             continue
         ref = SourceRef(source.name, len(records) + 1, number)
         abstract = clean_latex(lines[i + 1][1])
-        records.append(Record(clean_latex(title), abstract, ref, listed, links=extract_links(abstract)))
+        records.append(Record(clean_latex(title), abstract, ref, listed=listed,
+                              links=extract_links(abstract)))
         i += 2
     if not records and not problems:
         problems.append(Diagnostic("warning", source.display, "no paper records found"))

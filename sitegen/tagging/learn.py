@@ -38,8 +38,8 @@ def paper_parts(title: str, abstract: str) -> tuple[str, str, str]:
 
 def page_paper(page: Page) -> Paper:
     """What the tagger reads of a paper page: its title, abstract and the source's keywords."""
-    return Paper(key="", title=page.title, abstract=page.abstract, links=(), listed=None, sources=(),
-                 keywords=tuple(entries(page.meta.get("keywords"))))
+    keywords = tuple(entries(page.meta.get("keywords")))
+    return Paper(page.title, page.abstract, key="", sources=(), keywords=keywords)
 
 
 def curated_tags(meta: Mapping[str, Any]) -> tuple[str, ...] | None:
