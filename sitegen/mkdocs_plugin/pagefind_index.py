@@ -31,15 +31,20 @@ from __future__ import annotations
 import base64
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from ..filememo import Signature, signature_of
 
 # Heading permalinks ("¶") are not text of a page; lists of papers on generated pages (topic
 # lists, the tags page) are marked data-search-exclude: each paper is found through its own page.
@@ -239,6 +244,31 @@ def stop_all() -> None:
         service.kill()
 
 
+@dataclass
+class Ledger:
+    """What an index holds of each page, for telling later which pages it no longer matches.
+
+    `sitegen serve` keeps one for the index the site's search answers from:
+    a page whose record is not the one indexed (edited, added) or that is
+    gone is indexed again on its own (see `serving.liveindex`), and the
+    index's entry for it, named by its fragment, is left out of the results.
+    """
+
+    # URL -> the file's signature when it was read (None: not known) and the digest of its record
+    pages: dict[str, tuple[Signature | None, bytes]] = field(default_factory=dict)
+    fragments: dict[str, str] = field(default_factory=dict)  # URL -> Pagefind's fragment (its result id)
+
+    def stamp(self, site_dir: Path) -> None:
+        """Take the signatures of the built files as those of the pages indexed (right after a build)."""
+        for url, (_, digest) in self.pages.items():
+            self.pages[url] = (signature_of(str(page_file(url, site_dir))), digest)
+
+
+def record_digest(record: str) -> bytes:
+    """What tells one record of a page from another."""
+    return hashlib.blake2b(record.encode("utf-8"), digest_size=16).digest()
+
+
 class SiteIndex:
     """The site's Pagefind index in parts of at most `part_words` words, the first one in `output`.
 
@@ -248,9 +278,11 @@ class SiteIndex:
     go of the interpreter) while the pages of the next one are rendered.
     """
 
-    def __init__(self, output: Path, background: bool = False, part_words: int = PART_WORDS) -> None:
+    def __init__(self, output: Path, background: bool = False, part_words: int = PART_WORDS,
+                 ledger: Ledger | None = None) -> None:
         shutil.rmtree(output, ignore_errors=True)
         self.output, self.background, self.part_words = output, background, part_words
+        self.ledger = ledger  # what the index holds of each page, noted as it is written
         self.parts: list[Path] = []
         self.pages = 0
         self._filling: Service | None = None
@@ -258,11 +290,15 @@ class SiteIndex:
         self._packer: ThreadPoolExecutor | None = None
         self._packs: list[Future[int]] = []  # each written part's packing, in the order of `parts`
 
-    def add(self, url: str, page: str) -> bool:
-        """Index a rendered page under its URL (from the site's root); False if it has no record."""
+    def add(self, url: str, page: str, signature: Signature | None = None) -> bool:
+        """Index a rendered page under its URL (from the site's root); False if it has no record.
+
+        `signature`: its file's, stat'ed before it was read (for the ledger)."""
         text = page_record(page, url)
         if text is None:
             return False
+        if self.ledger is not None:
+            self.ledger.pages[url] = (signature, record_digest(text))
         if self._filling is None:
             self._filling = Service(self.background)
         self._filling.add_html(url, text)
@@ -289,7 +325,9 @@ class SiteIndex:
                 self._writing.close()
                 self._writing = None
             self._packer = self._packer or ThreadPoolExecutor(1, thread_name_prefix="sitegen-pack")
-            self._packs.append(self._packer.submit(pack_fragments, self.parts[len(self._packs)]))
+            fragments = self.ledger.fragments if self.ledger is not None else None
+            self._packs.append(self._packer.submit(pack_fragments, self.parts[len(self._packs)],
+                                                   PACK_BYTES, fragments))
 
     def finish(self) -> int:
         """Write what is left, wait for every part, list them for the search script; the page count."""
@@ -329,12 +367,13 @@ def pack_of(fragment: str, packs: int) -> int:
     return value % packs
 
 
-def pack_fragments(part: Path, pack_bytes: int = PACK_BYTES) -> int:
+def pack_fragments(part: Path, pack_bytes: int = PACK_BYTES, fragments: dict[str, str] | None = None) -> int:
     """Gather a part's fragment files into packs (`PACKS`/<n>.pf_pack); the number of packs.
 
     A pack is one gzip stream of a JSON object: each fragment's name (Pagefind's
     hash) to its JSON, as Pagefind wrote it. Which pack holds a fragment follows
     from its name (`pack_of`) and the number of packs, which the manifest lists.
+    `fragments`, if given, gets each page's URL -> the name of its fragment.
     """
     folder, packed = part / "fragment", part / PACKS
     shutil.rmtree(packed, ignore_errors=True)
@@ -350,6 +389,8 @@ def pack_fragments(part: Path, pack_bytes: int = PACK_BYTES) -> int:
         if not data.startswith(_SIGNATURE):
             raise PagefindError(f"{path}: not a Pagefind fragment")
         packs[pack_of(name, count)].append(json.dumps(name).encode("utf-8") + b":" + data[len(_SIGNATURE):])
+        if fragments is not None:
+            fragments[str(json.loads(data[len(_SIGNATURE):])["url"])] = name
     packed.mkdir()
     for n, entries in enumerate(packs):
         # Level 6: nearly the bytes of level 9 in a third of the time (100,000 pages: some 160 MB of text).
@@ -363,12 +404,17 @@ def tidy(output: Path, merged: list[Path]) -> None:
     for name in _UNUSED:
         (output / name).unlink(missing_ok=True)
     for part in merged:
-        for path in part.iterdir():
-            if path.name not in _MERGED_KEEP and not path.name.endswith(".pf_meta"):
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+        tidy_merged(part)
+
+
+def tidy_merged(part: Path) -> None:
+    """Leave out all but the index of a part that the search merges into the first."""
+    for path in part.iterdir():
+        if path.name not in _MERGED_KEEP and not path.name.endswith(".pf_meta"):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 def _inner(page: str, start: re.Match[str] | None) -> str | None:
@@ -426,17 +472,31 @@ def page_url(path: Path, site_dir: Path) -> str:
     return "/" + rel
 
 
-def index_site(site_dir: Path, output: Path, background: bool = False, part_words: int = PART_WORDS) -> int:
+def page_file(url: str, site_dir: Path) -> Path:
+    """The built HTML file of a page's URL (as `page_url` gives it)."""
+    rel = url.lstrip("/")
+    return site_dir / (rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+
+
+def site_pages(site_dir: Path) -> Iterator[Path]:
+    """The HTML files of a built site that its index holds (not its 404 page, nor Pagefind's folders)."""
+    for folder, dirs, files in os.walk(site_dir):
+        dirs[:] = sorted(d for d in dirs if not (d.startswith(".") or
+                                                (Path(folder) == site_dir and d == "pagefind")))
+        for name in sorted(files):
+            path = Path(folder, name)
+            if name.endswith(".html") and path != site_dir / "404.html":
+                yield path
+
+
+def index_site(site_dir: Path, output: Path, background: bool = False, part_words: int = PART_WORDS,
+               ledger: Ledger | None = None) -> int:
     """Index the HTML files of a built site (not its 404 page, nor Pagefind's folders); pages indexed."""
-    index = SiteIndex(output, background, part_words)
+    index = SiteIndex(output, background, part_words, ledger)
     try:
-        for folder, dirs, files in os.walk(site_dir):
-            dirs[:] = sorted(d for d in dirs if not (d.startswith(".") or
-                                                    (Path(folder) == site_dir and d == "pagefind")))
-            for name in sorted(files):
-                path = Path(folder, name)
-                if name.endswith(".html") and path != site_dir / "404.html":
-                    index.add(page_url(path, site_dir), path.read_text(encoding="utf-8", errors="replace"))
+        for path in site_pages(site_dir):
+            signature = signature_of(str(path)) if ledger is not None else None  # before it is read
+            index.add(page_url(path, site_dir), path.read_text(encoding="utf-8", errors="replace"), signature)
         index.finish()
     except BaseException:
         index.close()

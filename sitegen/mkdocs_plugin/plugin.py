@@ -63,7 +63,7 @@ from ..pages import _front_matter_span, parse_page, slug_of
 from ..text import clean_text
 from . import fastpage
 from .layouts import THEME
-from .pagefind_index import PART_WORDS, PagefindError, SiteIndex, index_site
+from .pagefind_index import PART_WORDS, Ledger, PagefindError, SiteIndex, index_site
 from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
 
 log = logging.getLogger("mkdocs.plugins.sitegen")
@@ -117,6 +117,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.pagefind = False
         self.index_later = False  # `sitegen serve` runs Pagefind itself, in the background
         self.index: SiteIndex | None = None  # Pagefind's index, taking the pages as they are rendered
+        self.ledger: Ledger | None = None  # `sitegen serve`'s: what the index holds of each page
         self.dirty = False  # `mkdocs build --dirty`: only pages newer than their output are rendered
         self.fast_path: fastpage.FastPath | None = None
         self.raw_blocks: fastpage.RawBlocks | None = None
@@ -254,7 +255,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.index = None
         if self.pagefind and not self.index_later and not self.dirty:
             self.index = SiteIndex(Path(config["site_dir"]) / "pagefind",
-                                   part_words=max(1, self.config.pagefind_part_words))
+                                   part_words=max(1, self.config.pagefind_part_words), ledger=self.ledger)
 
     def _index_page(self, page: Any, output: str) -> None:
         assert self.index is not None
@@ -347,11 +348,12 @@ def unread_asset(uri: str, pagefind: bool) -> bool:
     return pagefind and uri.startswith(("assets/javascripts/workers/", "assets/javascripts/lunr/"))
 
 
-def run_pagefind(site_dir: Path, output: Path | None = None, background: bool = False) -> None:
+def run_pagefind(site_dir: Path, output: Path | None = None, background: bool = False,
+                 ledger: Ledger | None = None) -> None:
     """Index the built site with Pagefind (the pagefind[bin] package); its files go to site/pagefind/
-    (or to `output`); `background`: at a lower CPU priority."""
+    (or to `output`); `background`: at a lower CPU priority; `ledger`: notes what it indexed of each page."""
     try:
-        index_site(site_dir, output or site_dir / "pagefind", background)
+        index_site(site_dir, output or site_dir / "pagefind", background, ledger=ledger)
     except PagefindError as exc:
         raise _pagefind_error(exc) from exc
 

@@ -30,6 +30,7 @@ the same files; the tests compare the two after each kind of change.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_e
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.pages import Page
 
+from ..mkdocs_plugin.pagefind_index import Ledger
 from ..mkdocs_plugin.plugin import SitegenPlugin, load_related, off_site_keys, off_site_meta
 from ..output.related import RELATED
 
@@ -121,8 +123,11 @@ class LiveSite:
         found = self.config.plugins.get("sitegen") if self.config is not None else None
         return found if isinstance(found, SitegenPlugin) else None
 
-    def whole(self, index_now: bool = True) -> None:
-        """MkDocs' whole build, with the configuration read again; what it gathered is kept."""
+    def whole(self, index_now: bool = True, ledger: Ledger | None = None) -> None:
+        """MkDocs' whole build, with the configuration read again; what it gathered is kept.
+
+        `index_now`: Pagefind indexes the pages as they are rendered (noting them in `ledger`); else
+        the index already in the site is kept (the caller indexes the site again)."""
         if self.config is not None:
             self.config.plugins.on_shutdown()
         config = load_mkdocs_config(config_file=str(self.config_file), site_dir=str(self.site_dir))
@@ -132,8 +137,21 @@ class LiveSite:
         plugin = self.plugin
         if plugin is not None:
             plugin.index_later = not index_now  # Pagefind runs in the background then
-        config.plugins.on_startup(command="serve", dirty=False)
-        mkdocs_build(config, serve_url=self.serve_url, dirty=False)
+            plugin.ledger = ledger if index_now else None
+        # MkDocs empties the site folder first (all but hidden files): the search answers meanwhile.
+        index, kept = self.site_dir / "pagefind", self.site_dir / ".pagefind-kept"
+        keep = not index_now and index.is_dir()
+        if keep:
+            shutil.rmtree(kept, ignore_errors=True)
+            index.rename(kept)
+        try:
+            config.plugins.on_startup(command="serve", dirty=False)
+            mkdocs_build(config, serve_url=self.serve_url, dirty=False)
+        finally:
+            if keep and not index.exists():
+                kept.rename(index)
+            if plugin is not None:
+                plugin.ledger = None
         self.pending = set()
         self._previews = {}
         self._nav_pages = _nav_pages(self._keep.files.documentation_pages(inclusion=_SERVE))

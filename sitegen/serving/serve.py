@@ -20,10 +20,12 @@ papers). Here each change is classified first:
 - ``mkdocs.yml`` or the theme overrides: MkDocs' whole build.
 
 Changes are seen through the system's file events (inotify), not by
-polling every file twice a second as MkDocs' server does. Pagefind
-indexes the site again in the background after each pass, into a folder
-that replaces the old index when complete: the search answers throughout,
-from the previous index until the new one is there.
+polling every file twice a second as MkDocs' server does. After each pass
+the pages it changed are indexed on their own for the search (see
+`liveindex`), and once the site is quiet Pagefind indexes it again in the
+background, into a folder that replaces the old index when complete: the
+search answers throughout, and finds what a change brought within a second
+or so of the pages showing.
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ from mkdocs.livereload import LiveReloadServer
 from ..config import Config
 from ..filememo import Signature, signature_of
 from ..mkdocs_plugin import pagefind_index
+from ..mkdocs_plugin.pagefind_index import Ledger
 from ..mkdocs_plugin.plugin import lower_priority, run_pagefind
 from .dumppreview import DumpPages, DumpPreview
 from .livebuild import LiveSite, Pass
+from .liveindex import QUIET, Coalesced, LiveIndex
 from .preview import Preview
 
 log = logging.getLogger("mkdocs.sitegen")  # shown with MkDocs' own messages
@@ -214,11 +218,12 @@ def plan(paths: set[str], project: Project) -> Plan:
 class Site:
     """The site being served: built once by MkDocs, then page by page, and Pagefind in the background."""
 
-    def __init__(self, config_file: Path, site_dir: Path, serve_url: str) -> None:
+    def __init__(self, config_file: Path, site_dir: Path, serve_url: str, quiet: float = QUIET) -> None:
         self.config_file, self.site_dir, self.serve_url = config_file, site_dir, serve_url
         self.live = LiveSite(config_file, site_dir, serve_url)
-        self._index_lock = threading.Lock()
-        self._index_again = threading.Event()
+        self.search = LiveIndex(site_dir)  # the pages changed since the main index was written
+        self.searched = Coalesced(self._search_changes)  # after each pass
+        self.indexed = Coalesced(self._index_whole, quiet)  # once the site is quiet
         self._lock = threading.Lock()  # one pass at a time over MkDocs' state
         self._pending_lock = threading.Lock()
         self._pending_running = False  # a thread renders the pending pages (set and read under the lock)
@@ -229,8 +234,13 @@ class Site:
         Pagefind indexes the site in the background afterwards, or before returning with `index_now`
         (the first build: the search answers from the start)."""
         start = time.perf_counter()
+        ledger = Ledger() if index_now else None
         with self._lock:
-            self.live.whole(index_now=index_now)
+            self.live.whole(index_now=index_now, ledger=ledger)
+        plugin = self.live.plugin
+        if ledger is not None and plugin is not None and plugin.pagefind:
+            ledger.stamp(self.site_dir)  # nothing wrote the pages since they were indexed
+            self.search.start(ledger)
         if not index_now:
             self._index_if_pagefind()
         return time.perf_counter() - start
@@ -302,36 +312,24 @@ class Site:
     def _index_if_pagefind(self) -> None:
         plugin = self.live.plugin
         if plugin is not None and plugin.pagefind:
-            self.index()
+            self.searched.ask()
+            self.indexed.ask()
 
     def index(self) -> None:
-        """Index the site with Pagefind in a background thread; a pass during it asks for one more."""
-        self._index_again.set()
-        if not self._index_lock.locked():
-            threading.Thread(target=self._index_loop, daemon=True).start()
+        """Index the whole site with Pagefind in a background thread, once the site has been quiet."""
+        self.indexed.ask()
 
-    def _index_loop(self) -> None:
-        # A request made while the lock is being released is taken by this loop's next turn.
-        while self._index_again.is_set() and self._index_lock.acquire(blocking=False):
-            try:
-                self._index_rounds()
-            finally:
-                self._index_lock.release()
+    def _search_changes(self) -> None:
+        self.search.refresh()
 
-    def _index_rounds(self) -> None:
-        while self._index_again.is_set():
-            self._index_again.clear()
-            fresh, old = self.site_dir / ".pagefind-next", self.site_dir / ".pagefind-old"
-            try:
-                run_pagefind(self.site_dir, output=fresh, background=True)
-            except Exception as exc:  # reported, and the previous index keeps answering
-                log.error(str(exc))
-                continue
-            current = self.site_dir / "pagefind"
-            if current.exists():
-                current.rename(old)
-            fresh.rename(current)
-            shutil.rmtree(old, ignore_errors=True)
+    def _index_whole(self) -> None:
+        fresh, ledger = self.site_dir / ".pagefind-next", Ledger()
+        try:
+            run_pagefind(self.site_dir, output=fresh, background=True, ledger=ledger)
+        except Exception as exc:  # reported, and the previous index keeps answering
+            log.error(str(exc))
+            return
+        self.search.take_over(fresh, ledger)
 
 
 PENDING_BATCH = 25  # pages rendered in one go after a pass (about 0.5 s at 10,000 papers)

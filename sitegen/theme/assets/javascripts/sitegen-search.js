@@ -1,4 +1,4 @@
-// sitegen-template: assets/javascripts/sitegen-search.js v4 (raise the version whenever this file changes)
+// sitegen-template: assets/javascripts/sitegen-search.js v5 (raise the version whenever this file changes)
 /*
  * sitegen: the header's search box answered from the Pagefind index, for lists
  * too large for Material's in-browser index (the sitegen MkDocs plugin turns
@@ -35,15 +35,17 @@
   var PAUSE = 60;  /* ms without a keystroke before searching */
   var engine = null;
 
-  /* The other parts of a large list's index (sitegen writes it in parts of bounded size), listed
-     beside the first: Pagefind merges them into one search, results ranked together. */
-  function parts() {
-    return fetch(new URL("sitegen-parts.json", bundle)).then(function (response) {
+  /* The manifest beside the first part of the index: the other parts of a large list's index
+     (sitegen writes it in parts of bounded size), which Pagefind merges into one search, results
+     ranked together, and their packs of fragments. Under `sitegen serve` it also names the live
+     index: the pages changed since the main index was written, indexed on their own, and the
+     main index's fragments (its result ids) of pages changed or gone, which are left out. */
+  function manifest() {
+    return fetch(new URL("sitegen-parts.json", bundle), { cache: "no-cache" }).then(function (response) {
       return response.ok ? response.json() : { merge: [] };
-    }).then(function (manifest) {
-      if (manifest.packs && typeof manifest.packs === "object") answerFromPacks(manifest.packs);
-      return Array.isArray(manifest.merge) ? manifest.merge : [];
-    }, function () { return []; });
+    }).then(function (found) {
+      return found && typeof found === "object" ? found : { merge: [] };
+    }, function () { return { merge: [] }; });
   }
 
   /* Pagefind fetches each result's text (its fragment) as a file of its own; sitegen gathers a
@@ -58,16 +60,19 @@
     return value % count;
   }
 
+  var folders = {};  /* a part's fragment folder (URL) -> its pack folder and number of packs */
+  var loaded = {};  /* pack URL -> promise of its fragments */
+  var fetchFirst = null;
+
   function answerFromPacks(counts) {
-    var folders = {};  /* a part's fragment folder (URL) -> its pack folder and number of packs */
     Object.keys(counts).forEach(function (part) {
       if (counts[part] > 0) {
         folders[new URL(part + "fragment/", bundle).href] = { packs: new URL(part + "fragment-packs/", bundle),
                                                               count: counts[part] };
       }
     });
-    var loaded = {};  /* pack URL -> promise of its fragments */
-    var fetchFirst = window.fetch;
+    if (fetchFirst) return;
+    fetchFirst = window.fetch;
     function load(href) {
       if (!loaded[href]) {
         loaded[href] = fetchFirst.call(window, href).then(function (response) {
@@ -92,24 +97,84 @@
     };
   }
 
-  /* Pagefind's script and index are fetched once, at the first focus of the box. */
-  function pagefind() {
-    if (!engine) {
-      var merged = parts();
-      engine = import(bundle.href).then(function (api) {
+  /* What the live index changes in the results: ids left out (the main index's entries of pages
+     changed or gone, and those of earlier live indexes that the newest one no longer holds). */
+  var live = { main: null, merged: {}, lives: [], dropped: {} };
+
+  function mergeLive(api, entry) {
+    var merging = Promise.resolve();
+    if (entry.folder && !live.merged[entry.folder]) {
+      var counts = {};
+      counts[entry.folder] = entry.packs || 0;
+      answerFromPacks(counts);
+      live.merged[entry.folder] = true;
+      merging = api.mergeIndex(new URL(entry.folder, bundle).pathname, { baseUrl: root.pathname });
+    }
+    return merging.then(function () {
+      var current = {};
+      (entry.pages || []).forEach(function (id) { current[id] = true; });
+      var dropped = {};
+      (entry.drop || []).forEach(function (id) { dropped[id] = true; });
+      live.lives.forEach(function (ids) {
+        ids.forEach(function (id) { if (!current[id]) dropped[id] = true; });
+      });
+      if (entry.folder) live.lives.push(entry.pages || []);
+      live.dropped = dropped;
+    });
+  }
+
+  /* Pagefind's script and index, fetched at the first focus of the box. */
+  function start() {
+    return manifest().then(function (found) {
+      return import(bundle.href).then(function (api) {
+        folders = {};
+        loaded = {};
+        live = { main: found.live ? found.live.main : null, merged: {}, lives: [], dropped: {} };
+        answerFromPacks(found.packs && typeof found.packs === "object" ? found.packs : {});
+        var merged = Array.isArray(found.merge) ? found.merge : [];
         /* In the page, not in Pagefind's worker: its fragments are fetched where this script answers. */
-        return api.options({ baseUrl: root.pathname, excerptLength: 30, noWorker: true }).then(function () {
+        return api.destroy().then(function () {
+          return api.options({ baseUrl: root.pathname, excerptLength: 30, noWorker: true });
+        }).then(function () {
           return api.init();
         }).then(function () {
-          return merged;
-        }).then(function (folders) {
-          return Promise.all(folders.map(function (folder) {
+          return Promise.all(merged.map(function (folder) {
             return api.mergeIndex(new URL(folder, bundle).pathname, { baseUrl: root.pathname });
           }));
+        }).then(function () {
+          return found.live ? mergeLive(api, found.live) : null;
         }).then(function () { return api; });
       });
+    });
+  }
+
+  /* Under `sitegen serve`, each search first reads the manifest again: a newer live index is
+     merged, and a main index made again is loaded anew. */
+  function refresh(api) {
+    return manifest().then(function (found) {
+      if (!found.live) return api;
+      if (found.live.main !== live.main) return start();
+      return mergeLive(api, found.live).then(function () { return api; });
+    });
+  }
+
+  function pagefind() {
+    if (!engine) {
+      engine = start();
+    } else if (live.main !== null) {
+      engine = engine.then(refresh, start);
     }
     return engine;
+  }
+
+  /* The results to show: those the live index leaves in, each page once. */
+  function shown(results) {
+    var seen = {};
+    return results.filter(function (result) {
+      if (live.dropped[result.id] || seen[result.id]) return false;
+      seen[result.id] = true;
+      return true;
+    });
   }
 
   function decode(text) {
@@ -241,13 +306,14 @@
           return ticket === latest ? api.search(query) : null;
         }).then(function (search) {
           if (ticket !== latest || !search) return null;  /* a newer query is on its way */
-          var results = search.results.slice(0, SHOWN);
+          var found = shown(search.results);
+          var results = found.slice(0, SHOWN);
           function show(from, to, replace) {
             return Promise.all(results.slice(from, to).map(function (r) { return r.data(); }))
               .then(function (data) {
                 if (ticket !== latest) return;
                 if (replace) {
-                  meta.textContent = count(search.results.length);
+                  meta.textContent = count(found.length);
                   list.replaceChildren.apply(list, data.map(item));
                 } else {
                   list.append.apply(list, data.map(item));
