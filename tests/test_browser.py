@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from functools import partial
@@ -486,4 +487,88 @@ def test_paper_pages_as_files_are_reached_by_links_and_search(page: Any, file_ur
     page.locator(".md-search-result__link").first.click()
     page.wait_for_url(f"{file_urls_site}{SAE.removesuffix('/')}.html")
     assert page.locator("h1").inner_text().startswith("Sparse Autoencoders Find Monosemantic Features")
+    assert errors == []
+
+
+@pytest.fixture
+def serving(project: Path, tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    """The small project searched with Pagefind as `sitegen serve` keeps it: its rebuilder and URL.
+
+    The whole site is indexed again only when the test says (the site is never quiet long enough):
+    what a change brings is found through the pages indexed on their own."""
+    from sitegen.serving.dumppreview import DumpPreview
+    from sitegen.serving.preview import Preview
+    from sitegen.serving.serve import Project, Rebuilder, Site
+
+    set_search(project, "      search: pagefind\n")
+    config = load_config(project)
+    build(config)
+    site = Site(project / "mkdocs.yml", tmp_path / "site", "http://127.0.0.1:8000/", quiet=3600)
+    site.build(index_now=True)
+    watched = Project(config.content, (*config.sources, config.topics, project / "pyproject.toml"),
+                      (project / "mkdocs.yml",), config.topics, tuple(config.sources))
+    pages = Preview(config)
+    rebuild = Rebuilder(watched, site, lambda: build(load_config(project)) and None,
+                        preview=pages.write, dump=DumpPreview(config, pages))
+    url, server = serve(tmp_path / "site")
+    yield rebuild, url
+    server.shutdown()
+
+
+def searched(page: Any, query: str) -> list[str]:
+    """The titles the search box lists for a query (typed anew, in the page as it is)."""
+    box = page.locator("input.md-search__input")
+    meta = page.locator(".md-search-result__meta")
+    box.fill("")
+    placeholder = meta.inner_text()
+    box.fill(query)
+    page.wait_for_function("([p]) => document.querySelector('.md-search-result__meta').textContent !== p",
+                           arg=[placeholder])
+    return [str(t) for t in page.locator(".md-search-result__list h1").all_inner_texts()]
+
+
+def settled(rebuild: Any) -> None:
+    """Wait for the pages rendered after a pass, then for the search's index of the changed pages."""
+    rebuild.site.settle()
+    end = time.monotonic() + 60
+    while rebuild.site.searched.busy and time.monotonic() < end:
+        time.sleep(0.05)
+
+
+def test_under_serve_a_new_dump_and_a_saved_page_are_found_before_the_site_is_indexed_again(
+        page: Any, serving: tuple[Any, str], project: Path) -> None:
+    rebuild, url = serving
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    sae = "Sparse Autoencoders Find Monosemantic Features in Language Models"
+    assert searched(page, "monosemantic features").count(sae) == 1  # the search loaded before any change
+    (project / "sources/more.json").write_text(json.dumps([
+        {"title": "Counting Penguins from Orbit",
+         "abstract": "Penguin colonies counted in satellite images with a segmentation model."}]),
+        encoding="utf-8")
+    rebuild()
+    settled(rebuild)
+    # The same page, not reloaded: the search reads the newer index of changed pages.
+    assert searched(page, "penguins").count("Counting Penguins from Orbit") == 1
+    building = rebuild.background
+    assert building is not None
+    building.join(timeout=120)  # sitegen's build of the dump: its pages take the preview's place
+    rebuild()
+    settled(rebuild)
+    path = project / "content" / f"{SAE.rstrip('/')}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("## Notes\n", "## Notes\n\nQuokkas agree.\n"),
+                    encoding="utf-8")
+    rebuild()
+    settled(rebuild)
+    page.reload()
+    # The page's new text is found, and the page is listed once: the main index's entry is left out.
+    assert searched(page, "quokkas") == [sae]
+    assert searched(page, "monosemantic features").count(sae) == 1
+    assert searched(page, "penguins").count("Counting Penguins from Orbit") == 1
+    rebuild.site.indexed.job()  # the whole site indexed again: it takes over, and the page loads it anew
+    assert rebuild.site.search.written is not None and rebuild.site.search.written.pages == {}
+    assert searched(page, "quokkas") == [sae]
+    assert searched(page, "monosemantic features").count(sae) == 1
+    assert searched(page, "penguins").count("Counting Penguins from Orbit") == 1
     assert errors == []

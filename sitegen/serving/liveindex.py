@@ -36,9 +36,9 @@ from ..mkdocs_plugin.pagefind_index import (
     PACK_BYTES,
     Ledger,
     Service,
+    pack_fragments,
     page_record,
     page_url,
-    pack_fragments,
     record_digest,
     site_pages,
     tidy_merged,
@@ -47,7 +47,7 @@ from ..mkdocs_plugin.pagefind_index import (
 log = logging.getLogger("mkdocs.sitegen")
 
 LIVE = "live-"  # the live indexes' folders, inside the main index's: live-1/, live-2/, ...
-KEEP_LIVE = 2  # live folders kept: a browser that read the manifest before the newest one reads the one before
+KEEP_LIVE = 2  # live folders kept: a browser that read the manifest before the newest reads the one before
 QUIET = 5.0  # seconds without a change before the main index is made again from the whole site
 
 
@@ -104,11 +104,11 @@ class LiveIndex:
         with self._lock:
             if self.main is None or not self.bundle.is_dir():
                 return None
+            start = time.perf_counter()
             changes = self.changes()
             if changes != self.written:
-                start = time.perf_counter()
                 self._write(self.bundle, changes)
-                log.info(f"sitegen serve: search index of {len(changes.pages)} changed pages written in "
+                log.info(f"sitegen serve: {len(changes.pages)} changed pages indexed for the search in "
                          f"{time.perf_counter() - start:.2f} s")
             return changes
 
@@ -149,7 +149,7 @@ class LiveIndex:
 
     def _read(self, path: Path, url: str, signature: Signature | None,
               indexed: tuple[Signature | None, bytes] | None) -> tuple[bytes | None, str | None]:
-        """A page's record digest, and its record if the main index (its entry: `indexed`) does not hold it."""
+        """A page's record digest, and its record if the main index (its entry `indexed`) lacks it."""
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:  # removed meanwhile: seen as gone

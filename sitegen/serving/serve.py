@@ -270,14 +270,14 @@ class Site:
         return done
 
     def _follow(self, done: Pass) -> None:
-        """After a pass: the pending pages in a thread, else Pagefind."""
+        """After a pass: the search's index of the pages it changed, and the pending pages in a thread."""
         with self._pending_lock:
             start_pending = bool(self.live.pending) and not self._pending_running
             self._pending_running |= start_pending
+        if done.rendered or done.whole:
+            self._index_if_pagefind()  # not after the pending pages: they can take a while at 10,000 papers
         if start_pending:
             threading.Thread(target=self._render_pending, daemon=True).start()
-        elif done.rendered or done.whole:
-            self._index_if_pagefind()
 
     def _render_pending(self) -> None:
         """Render the pages no change named (related papers changed) a few at a time, after the pass.
@@ -315,21 +315,21 @@ class Site:
             self.searched.ask()
             self.indexed.ask()
 
-    def index(self) -> None:
-        """Index the whole site with Pagefind in a background thread, once the site has been quiet."""
-        self.indexed.ask()
-
     def _search_changes(self) -> None:
         self.search.refresh()
 
     def _index_whole(self) -> None:
         fresh, ledger = self.site_dir / ".pagefind-next", Ledger()
+        start = time.perf_counter()
         try:
             run_pagefind(self.site_dir, output=fresh, background=True, ledger=ledger)
         except Exception as exc:  # reported, and the previous index keeps answering
             log.error(str(exc))
             return
         self.search.take_over(fresh, ledger)
+        live = self.search.written
+        log.info(f"sitegen serve: whole search index written in {time.perf_counter() - start:.1f} s "
+                 f"({len(live.pages) if live else 0} pages changed meanwhile indexed on their own)")
 
 
 PENDING_BATCH = 25  # pages rendered in one go after a pass (about 0.5 s at 10,000 papers)

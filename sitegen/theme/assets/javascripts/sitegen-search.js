@@ -63,6 +63,7 @@
   var folders = {};  /* a part's fragment folder (URL) -> its pack folder and number of packs */
   var loaded = {};  /* pack URL -> promise of its fragments */
   var fetchFirst = null;
+  var version = "";  /* under `sitegen serve`: the main index's, on the packs' URLs (they keep their names) */
 
   function answerFromPacks(counts) {
     Object.keys(counts).forEach(function (part) {
@@ -89,7 +90,8 @@
       var part = name && folders[url.origin + url.pathname.slice(0, url.pathname.length - name[0].length)];
       if (!part) return fetchFirst.call(window, input, init);
       var fragment = decodeURIComponent(name[1]);
-      return load(new URL(packOf(fragment, part.count) + ".pf_pack", part.packs).href).then(function (pack) {
+      var packed = new URL(packOf(fragment, part.count) + ".pf_pack" + version, part.packs);
+      return load(packed.href).then(function (pack) {
         /* Decompressed, as Pagefind's fragments start once unzipped. */
         return Object.prototype.hasOwnProperty.call(pack, fragment) ?
           new Response("pagefind_dcd" + JSON.stringify(pack[fragment])) : new Response("", { status: 404 });
@@ -130,6 +132,7 @@
         folders = {};
         loaded = {};
         live = { main: found.live ? found.live.main : null, merged: {}, lives: [], dropped: {} };
+        version = found.live ? "?v=" + encodeURIComponent(found.live.main) : "";
         answerFromPacks(found.packs && typeof found.packs === "object" ? found.packs : {});
         var merged = Array.isArray(found.merge) ? found.merge : [];
         /* In the page, not in Pagefind's worker: its fragments are fetched where this script answers. */
