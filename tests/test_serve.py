@@ -295,3 +295,38 @@ def test_a_change_made_while_sitegen_builds_is_built_next_time(project: Path,
     monkeypatch.setattr(sitegen.build, "load_topics", read)
     assert not build(config).skipped  # the edit was not in what that build wrote
     assert "Films\\." in (config.content / "topics/video.md").read_text(encoding="utf-8")
+
+
+def _live(site: Path) -> dict[str, object]:
+    manifest = json.loads((site / "pagefind/sitegen-parts.json").read_text(encoding="utf-8"))
+    found: dict[str, object] = manifest["live"]
+    return found
+
+
+def test_with_pagefind_a_pass_indexes_the_pages_it_changed_and_a_whole_build_keeps_the_index(
+        project: Path, tmp_path: Path) -> None:
+    from .test_search import set_search
+
+    set_search(project, "      search: pagefind\n")
+    build(load_config(project))
+    site_dir = tmp_path / "site"
+    site = Site(project / "mkdocs.yml", site_dir, "http://127.0.0.1:8000/", quiet=3600)
+    site.build(index_now=True)
+    main = site.search.main
+    assert main is not None and f"/{PAPER}/" in main.fragments
+    assert _live(site_dir) == {"main": site.search.main_id}
+    page = project / "content" / f"{PAPER}.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("## Notes\n", "## Notes\n\nQuokkas.\n"),
+                    encoding="utf-8")
+    site.update([f"{PAPER}.md"])
+    end = time.monotonic() + 60
+    while site.searched.busy and time.monotonic() < end:
+        time.sleep(0.05)
+    live = _live(site_dir)
+    assert live["folder"] == "live-1/" and live["drop"] == [main.fragments[f"/{PAPER}/"]]
+    assert site.search.written is not None and list(site.search.written.pages) == [f"/{PAPER}/"]
+    assert site.indexed.busy  # the whole site's index waits for the site to be quiet
+    # MkDocs' whole build empties the site folder: the index is set aside and put back.
+    site.build()
+    assert _live(site_dir)["folder"] == "live-1/"
+    assert (site_dir / "pagefind/live-1").is_dir() and not (site_dir / ".pagefind-kept").exists()

@@ -64,10 +64,13 @@ class _Keep(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     files: Any = None
     nav: Any = None
     env: Any = None
+    kept: tuple[Path, Path] | None = None  # the search's index set aside, and where it goes back
 
     @event_priority(-200)
     def on_files(self, files: Any, config: Any) -> Any:
         self.files = files
+        if self.kept is not None and self.kept[0].is_dir() and not self.kept[1].exists():
+            self.kept[0].rename(self.kept[1])  # MkDocs has emptied the site folder (just before this event)
         return files
 
     @event_priority(-200)
@@ -138,12 +141,13 @@ class LiveSite:
         if plugin is not None:
             plugin.index_later = not index_now  # Pagefind runs in the background then
             plugin.ledger = ledger if index_now else None
-        # MkDocs empties the site folder first (all but hidden files): the search answers meanwhile.
+        # MkDocs empties the site folder first (all but hidden files): the search's index is set aside.
         index, kept = self.site_dir / "pagefind", self.site_dir / ".pagefind-kept"
         keep = not index_now and index.is_dir()
         if keep:
             shutil.rmtree(kept, ignore_errors=True)
             index.rename(kept)
+            self._keep.kept = (kept, index)
         try:
             config.plugins.on_startup(command="serve", dirty=False)
             mkdocs_build(config, serve_url=self.serve_url, dirty=False)
