@@ -68,9 +68,10 @@ def test_the_ledger_names_each_page_s_fragment_and_record(tmp_path: Path) -> Non
 def test_changed_added_and_removed_pages_are_indexed_live_and_the_main_entries_left_out(
         tmp_path: Path) -> None:
     site, ledger, live = indexed_site(tmp_path)
-    write_page(site, "alpha", "Paper alpha", "Quokkas counted from orbit.")
-    write_page(site, "delta", "Paper delta", "A new paper of a dump.")
-    (site / "papers/gamma/index.html").unlink()
+    gone = site / "papers/gamma/index.html"
+    live.touch([str(write_page(site, "alpha", "Paper alpha", "Quokkas counted from orbit.")),
+                str(write_page(site, "delta", "Paper delta", "A new paper of a dump.")), str(gone)])
+    gone.unlink()
     changes = live.refresh()
     assert changes is not None
     assert sorted(changes.pages) == ["/papers/alpha/", "/papers/delta/"]
@@ -85,7 +86,7 @@ def test_changed_added_and_removed_pages_are_indexed_live_and_the_main_entries_l
     assert manifest(site)["packs"] == json.loads(
         (site / "pagefind" / MANIFEST).read_text(encoding="utf-8"))["packs"]
     # Edited back as it was indexed: the main index's entry answers again.
-    write_page(site, "alpha", "Paper alpha", "Text of alpha.")
+    live.touch([str(write_page(site, "alpha", "Paper alpha", "Text of alpha."))])
     changes = live.refresh()
     assert changes is not None
     assert sorted(changes.pages) == ["/papers/delta/"]
@@ -96,7 +97,7 @@ def test_changed_added_and_removed_pages_are_indexed_live_and_the_main_entries_l
 def test_a_page_rewritten_with_the_same_record_is_left_to_the_main_index(tmp_path: Path) -> None:
     site, _, live = indexed_site(tmp_path)
     # Its related papers changed (not part of what the search indexes of it).
-    write_page(site, "beta", "Paper beta", "Text of beta.", related="<a href=x>Another paper</a>")
+    live.touch([str(write_page(site, "beta", "Paper beta", "Text of beta.", related="<a href=x>Other</a>"))])
     changes = live.refresh()
     assert changes is not None and changes.pages == {} and changes.dropped == frozenset()
     assert manifest(site)["live"] == {"main": live.main_id}
@@ -104,13 +105,14 @@ def test_a_page_rewritten_with_the_same_record_is_left_to_the_main_index(tmp_pat
 
 def test_a_new_main_index_takes_over_with_what_changed_while_it_was_written(tmp_path: Path) -> None:
     site, _, live = indexed_site(tmp_path)
-    write_page(site, "delta", "Paper delta", "A new paper of a dump.")
+    live.touch([str(write_page(site, "delta", "Paper delta", "A new paper of a dump."))])
     assert live.refresh() is not None and live_urls(site) == {"/papers/delta/"}
     first = live.main_id
-    fresh, ledger = site / ".pagefind-next", Ledger()
+    fresh, ledger, since = site / ".pagefind-next", Ledger(), live.mark()
     index_site(site, fresh, ledger=ledger)
-    write_page(site, "beta", "Paper beta", "Saved while the index was written.")  # after it read beta
-    live.take_over(fresh, ledger)
+    # Saved after the index read it.
+    live.touch([str(write_page(site, "beta", "Paper beta", "Saved while the index was written."))])
+    live.take_over(fresh, ledger, since)
     assert not fresh.exists() and live.main is ledger and live.main_id != first
     assert "/papers/delta/" in ledger.fragments  # in the main index now
     entry = manifest(site)["live"]
@@ -123,9 +125,24 @@ def test_a_new_main_index_takes_over_with_what_changed_while_it_was_written(tmp_
 def test_old_live_folders_are_removed_but_the_one_before(tmp_path: Path) -> None:
     site, _, live = indexed_site(tmp_path)
     for n in range(4):
-        write_page(site, "alpha", "Paper alpha", f"Edit number {n}.")
+        live.touch([str(write_page(site, "alpha", "Paper alpha", f"Edit number {n}."))])
         live.refresh()
     assert sorted(p.name for p in (site / "pagefind").glob("live-*")) == ["live-3", "live-4"]
+
+
+def test_only_pages_passes_touched_are_read_unless_a_whole_build_touched_every_one(tmp_path: Path) -> None:
+    site, ledger, live = indexed_site(tmp_path)
+    write_page(site, "alpha", "Paper alpha", "Written by no pass.")
+    (site / "papers/gamma/index.html").unlink()
+    changes = live.refresh()
+    assert changes is not None and changes.pages == {} and changes.dropped == frozenset()
+    live.touch(None)  # MkDocs' whole build
+    changes = live.refresh()
+    assert changes is not None and list(changes.pages) == ["/papers/alpha/"]
+    assert changes.dropped == {ledger.fragments["/papers/alpha/"], ledger.fragments["/papers/gamma/"]}
+    # Files outside what the index holds are never pages.
+    live.touch([str(site / "404.html"), str(site / "pagefind/x.html"), str(site / "feed.xml")])
+    assert live.refresh() == changes
 
 
 def test_a_first_build_s_ledger_takes_the_signatures_of_the_files_written(tmp_path: Path) -> None:

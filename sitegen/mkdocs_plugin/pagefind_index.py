@@ -489,6 +489,16 @@ def site_pages(site_dir: Path) -> Iterator[Path]:
                 yield path
 
 
+def is_page(path: Path, site_dir: Path) -> bool:
+    """Whether a file of the site is one `site_pages` lists (it need not exist)."""
+    try:
+        parts = path.relative_to(site_dir).parts
+    except ValueError:
+        return False
+    return (bool(parts) and path.name.endswith(".html") and parts != ("404.html",) and parts[0] != "pagefind"
+            and not any(part.startswith(".") for part in parts))
+
+
 def index_site(site_dir: Path, output: Path, background: bool = False, part_words: int = PART_WORDS,
                ledger: Ledger | None = None) -> int:
     """Index the HTML files of a built site (not its 404 page, nor Pagefind's folders); pages indexed."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,7 @@ class Pass:
 
     rendered: list[str]  # src URIs of the pages rendered (Pagefind, if used, is the caller's to run)
     whole: bool = False  # MkDocs' whole build ran
+    written: list[str] = field(default_factory=list)  # the files of the pages rendered or taken off the site
 
 
 def _nav_top(nav: Any) -> list[tuple[str, str]]:
@@ -208,7 +209,8 @@ class LiveSite:
         pages = [file.page for file in chosen if file.src_uri in now and file.page is not None]
         # Each page read just before it is rendered: the first ones are served while the rest follow.
         self._render(pages, files, shown, set(), templates=False, read=True)
-        return Pass([page.file.src_uri for page in pages])
+        return Pass([page.file.src_uri for page in pages],
+                    written=[page.file.abs_dest_path for page in pages])
 
     def update(self, changed: Iterable[str], end_preview: bool = True) -> Pass:
         """Render what changed files of the docs folder (paths relative to it, "/"-separated) need.
@@ -234,10 +236,12 @@ class LiveSite:
         topics_before = dict(plugin.topic_urls) if plugin is not None else {}
         related_before = plugin.related if plugin is not None else {}
         files = self._relist(old, ending) if relist else old
+        removed = []
         if relist:
             for file in old:  # off the site now: deleted, hidden or merged
                 if files.get_file_from_path(file.src_uri) is None:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
+                    removed.append(file.abs_dest_path)
             changed |= {f.src_uri for f in files if old.get_file_from_path(f.src_uri) is None}
         elif plugin is not None:
             plugin.related = load_related(docs / RELATED)
@@ -282,7 +286,8 @@ class LiveSite:
                 _populate_page(page, config, files)
             pages += extra
         self._render(pages, files, shown, changed, templates=relist or nav_changed)
-        return Pass([page.file.src_uri for page in pages])
+        return Pass([page.file.src_uri for page in pages],
+                    written=[page.file.abs_dest_path for page in pages] + removed)
 
     def _render(self, pages: list[Any], files: Any, shown: Any, changed: set[str], templates: bool,
                 read: bool = False) -> None:

@@ -25,7 +25,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ..mkdocs_plugin.pagefind_index import (
     PACK_BYTES,
     Ledger,
     Service,
+    is_page,
     pack_fragments,
     page_record,
     page_url,
@@ -72,6 +73,12 @@ class LiveIndex:
         # URL -> the file's signature when last read, its record's digest, and the record itself while
         # it differs from the main index's (what is indexed live).
         self._seen: dict[str, tuple[Signature | None, bytes | None, str | None]] = {}
+        # The files passes wrote (or removed) -> the number of the last `touch` naming them; `_everything`:
+        # that of the last touch of every file (a whole build). Files touched before the main index began to
+        # read the site (`_since`) are as it read them: only the others are looked at.
+        self._touched: dict[str, int] = {}
+        self._touches = self._since = 0
+        self._everything = -1
         self._lock = threading.Lock()
 
     @property
@@ -79,18 +86,34 @@ class LiveIndex:
         """The folder of the index the site's search loads."""
         return self.site_dir / "pagefind"
 
+    def touch(self, paths: Iterable[str] | None) -> None:
+        """Note files of the site a pass wrote or removed (None: every file, a whole build)."""
+        with self._lock:
+            self._touches += 1
+            if paths is None:
+                self._everything = self._touches
+            else:
+                self._touched.update(dict.fromkeys(paths, self._touches))
+
+    def mark(self) -> int:
+        """What `take_over` is given by a main index that begins to read the site now."""
+        with self._lock:
+            self._touches += 1
+            return self._touches
+
     def start(self, ledger: Ledger) -> None:
         """Answer from the index now in pagefind/, whose pages the ledger lists."""
         with self._lock:
-            self._adopt(self.bundle, ledger)
+            self._adopt(self.bundle, ledger, self._touches + 1)
             self._write(self.bundle, self.changes())
 
-    def take_over(self, fresh: Path, ledger: Ledger) -> None:
+    def take_over(self, fresh: Path, ledger: Ledger, since: int) -> None:
         """A main index just written in `fresh` takes the place of the one in pagefind/.
 
-        The pages changed while it read the site are indexed live against it first."""
+        `since`: `mark()`'s, before it began to read the site. The pages changed since are indexed live
+        against it first."""
         with self._lock:
-            self._adopt(fresh, ledger)
+            self._adopt(fresh, ledger, since)
             self._write(fresh, self.changes())
             current, old = self.bundle, self.site_dir / ".pagefind-old"
             shutil.rmtree(old, ignore_errors=True)
@@ -112,11 +135,19 @@ class LiveIndex:
                          f"{time.perf_counter() - start:.2f} s")
             return changes
 
-    def _adopt(self, folder: Path, ledger: Ledger) -> None:
+    def _adopt(self, folder: Path, ledger: Ledger, since: int) -> None:
         self.main, self.main_id = ledger, str(time.time_ns())
+        self._since = since
+        self._touched = {path: n for path, n in self._touched.items() if n >= since}
         self._base = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         self._base.pop("live", None)
         self._folders, self.written = 0, None
+
+    def _looked_at(self) -> list[Path]:
+        """The pages that may not be as the main index read them: those passes touched since it began."""
+        if self._everything >= self._since:
+            return list(site_pages(self.site_dir))
+        return [Path(path) for path in sorted(self._touched) if is_page(Path(path), self.site_dir)]
 
     def changes(self) -> Changes:
         """The site's pages against the main index: each file read only if changed since last read."""
@@ -124,7 +155,11 @@ class LiveIndex:
         assert main is not None
         now: dict[str, bytes | None] = {}
         pages: dict[str, str] = {}
-        for path in site_pages(self.site_dir):
+        everything = self._everything >= self._since
+        for path in self._looked_at():
+            if not everything and not path.is_file():  # taken off the site
+                now[page_url(path, self.site_dir)] = None
+                continue
             url = page_url(path, self.site_dir)
             signature = signature_of(str(path))  # before it is read: a write meanwhile is seen next time
             indexed = main.pages.get(url)
@@ -141,10 +176,12 @@ class LiveIndex:
                 if record is not None and digest is not None and (indexed is None or digest != indexed[1]):
                     pages[url] = record
             now[url] = digest
-        for url in self._seen.keys() - now.keys():
-            del self._seen[url]
-        dropped = frozenset(main.fragments[url] for url, (_, digest) in main.pages.items()
-                            if now.get(url) != digest and url in main.fragments)
+        if everything:  # every page was looked at: those not found are gone
+            for url in self._seen.keys() - now.keys():
+                del self._seen[url]
+            now.update((url, None) for url in main.pages.keys() - now.keys())
+        dropped = frozenset(main.fragments[url] for url, digest in now.items()
+                            if url in main.pages and digest != main.pages[url][1] and url in main.fragments)
         return Changes(pages, dropped)
 
     def _read(self, path: Path, url: str, signature: Signature | None,

@@ -242,6 +242,7 @@ class Site:
             ledger.stamp(self.site_dir)  # nothing wrote the pages since they were indexed
             self.search.start(ledger)
         if not index_now:
+            self.search.touch(None)
             self._index_if_pagefind()
         return time.perf_counter() - start
 
@@ -274,6 +275,7 @@ class Site:
         with self._pending_lock:
             start_pending = bool(self.live.pending) and not self._pending_running
             self._pending_running |= start_pending
+        self.search.touch(None if done.whole else done.written)
         if done.rendered or done.whole:
             self._index_if_pagefind()  # not after the pending pages: they can take a while at 10,000 papers
         if start_pending:
@@ -290,7 +292,7 @@ class Site:
                 with self._lock:
                     batch = sorted(self.live.pending)[:PENDING_BATCH]
                     if batch:
-                        self.live.update(batch, end_preview=False)
+                        self.search.touch(self.live.update(batch, end_preview=False).written)
                 if not batch:
                     with self._pending_lock:  # a pass adding pages now sees no thread, and starts one
                         if not self.live.pending:
@@ -320,13 +322,13 @@ class Site:
 
     def _index_whole(self) -> None:
         fresh, ledger = self.site_dir / ".pagefind-next", Ledger()
-        start = time.perf_counter()
+        start, since = time.perf_counter(), self.search.mark()
         try:
             run_pagefind(self.site_dir, output=fresh, background=True, ledger=ledger)
         except Exception as exc:  # reported, and the previous index keeps answering
             log.error(str(exc))
             return
-        self.search.take_over(fresh, ledger)
+        self.search.take_over(fresh, ledger, since)
         live = self.search.written
         log.info(f"sitegen serve: whole search index written in {time.perf_counter() - start:.1f} s "
                  f"({len(live.pages) if live else 0} pages changed meanwhile indexed on their own)")
