@@ -91,9 +91,10 @@ def until_found(tab: Any, query: str, since: float, expect: str = "", timeout: f
             box.fill("")
             placeholder = meta.inner_text()
             box.fill(query)
-            shown = "([p]) => document.querySelector('.md-search-result__meta').textContent !== p"
-            tab.wait_for_function(shown,
-                                  arg=[placeholder], timeout=10_000)
+            # The search answered, or livereload reloaded the page (the box is empty again).
+            answered = ("([p, q]) => document.querySelector('input.md-search__input').value !== q"
+                        " || document.querySelector('.md-search-result__meta').textContent !== p")
+            tab.wait_for_function(answered, arg=[placeholder, query], timeout=10_000)
             if any(expect in title for title in titles.all_inner_texts()):
                 return time.perf_counter() - since
         except Exception:  # the page reloaded meanwhile (livereload)
