@@ -95,9 +95,14 @@ def until_found(tab: Any, query: str, since: float, expect: str = "", timeout: f
             answered = ("([p, q]) => document.querySelector('input.md-search__input').value !== q"
                         " || document.querySelector('.md-search-result__meta').textContent !== p")
             tab.wait_for_function(answered, arg=[placeholder, query], timeout=10_000)
-            if any(expect in title for title in titles.all_inner_texts()):
+            listed = titles.all_inner_texts()
+            if os.environ.get("SERVE_BENCH_VERBOSE"):
+                print(f"    {time.perf_counter() - since:.2f} s: {meta.inner_text()}", file=sys.stderr)
+            if any(expect in title for title in listed):
                 return time.perf_counter() - since
-        except Exception:  # the page reloaded meanwhile (livereload)
+        except Exception as exc:  # the page reloaded meanwhile (livereload)
+            if os.environ.get("SERVE_BENCH_VERBOSE"):
+                print(f"    {time.perf_counter() - since:.2f} s: {type(exc).__name__}", file=sys.stderr)
             time.sleep(0.05)
     return math.nan
 

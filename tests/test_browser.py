@@ -543,6 +543,7 @@ def test_under_serve_a_new_dump_and_a_saved_page_are_found_before_the_site_is_in
     page.goto(url)
     sae = "Sparse Autoencoders Find Monosemantic Features in Language Models"
     assert searched(page, "monosemantic features").count(sae) == 1  # the search loaded before any change
+    assert searched(page, "penguins") == []
     (project / "sources/more.json").write_text(json.dumps([
         {"title": "Counting Penguins from Orbit",
          "abstract": "Penguin colonies counted in satellite images with a segmentation model."}]),
@@ -556,19 +557,27 @@ def test_under_serve_a_new_dump_and_a_saved_page_are_found_before_the_site_is_in
     building.join(timeout=120)  # sitegen's build of the dump: its pages take the preview's place
     rebuild()
     settled(rebuild)
+    spindet = "SpinDet: Rotated Object Detection in Aerial Images"
+    assert searched(page, "spindet").count(spindet) == 1
     path = project / "content" / f"{SAE.rstrip('/')}.md"
     path.write_text(path.read_text(encoding="utf-8").replace("## Notes\n", "## Notes\n\nQuokkas agree.\n"),
                     encoding="utf-8")
+    hidden = project / "content/papers/spindet-rotated-object-detection-in-aerial-images.md"
+    hidden.write_text(hidden.read_text(encoding="utf-8").replace("title:", "hidden: true\ntitle:", 1),
+                      encoding="utf-8")
     rebuild()
     settled(rebuild)
     page.reload()
-    # The page's new text is found, and the page is listed once: the main index's entry is left out.
+    # The page's new text is found, and the page is listed once: the main index's entry is left out,
+    # as is that of a page taken off the site.
     assert searched(page, "quokkas") == [sae]
     assert searched(page, "monosemantic features").count(sae) == 1
     assert searched(page, "penguins").count("Counting Penguins from Orbit") == 1
+    assert spindet not in searched(page, "spindet")
     rebuild.site.indexed.job()  # the whole site indexed again: it takes over, and the page loads it anew
     assert rebuild.site.search.written is not None and rebuild.site.search.written.pages == {}
     assert searched(page, "quokkas") == [sae]
     assert searched(page, "monosemantic features").count(sae) == 1
     assert searched(page, "penguins").count("Counting Penguins from Orbit") == 1
+    assert spindet not in searched(page, "spindet")
     assert errors == []

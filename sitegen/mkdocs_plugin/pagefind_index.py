@@ -38,6 +38,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ EXCLUDE_SELECTORS = (".headerlink", "[data-search-exclude]")
 # Words a part of the index holds: Pagefind took about 700 bytes a word to build one (8,000
 # pages of 130 words: 940 MB at its peak), so a part peaks near 1 GB.
 PART_WORDS = 1_500_000
+ENTRY = "pagefind-entry.json"  # what Pagefind writes of an index for its script to read first
 MANIFEST = "sitegen-parts.json"  # the folders of the other parts, relative to the first, and their packs
 # Compressed bytes of Pagefind's fragments gathered into a pack: about 10 KB once compressed
 # together, a few blocks on disk; a search fetches one pack per result it shows.
@@ -123,6 +125,7 @@ class Service:
         self._error: str | None = None
         self._closing = False
         self._writing: int | None = None
+        self._output = Path()
         self._reader = threading.Thread(target=self._read, args=(self._proc.stdout,), daemon=True)
         self._reader.start()
         try:
@@ -199,6 +202,7 @@ class Service:
 
     def write(self, output: Path) -> None:
         """Ask for the index files in `output` (written once every page sent is indexed)."""
+        self._output = output
         self._writing = self._send({"type": "WriteFiles", "index_id": self._index,
                                     "output_path": str(output)}, f"writing {output}", flush=True)
 
@@ -207,6 +211,7 @@ class Service:
         if self._writing is not None:
             self.wait(self._writing)
             self._writing = None
+            complete(self._output)
 
     def close(self) -> None:
         """End the service (an index not written is lost)."""
@@ -234,6 +239,27 @@ class Service:
             self._proc.wait()
         with _LIVE_LOCK:
             _LIVE.discard(self)
+
+
+def complete(folder: Path, timeout: float = 10.0) -> None:
+    """Wait until the files Pagefind wrote in a folder are whole.
+
+    Its service answers a write while it may still be writing the entry file
+    and its scripts (Pagefind 1.5: an empty pagefind-entry.json about one
+    time in thirty), which a browser reading them at once could not load.
+    """
+    end, before = time.monotonic() + timeout, None
+    while time.monotonic() < end:
+        try:
+            json.loads((folder / ENTRY).read_bytes())
+            sizes = {path.name: path.stat().st_size for path in folder.iterdir() if path.is_file()}
+        except (OSError, ValueError):
+            sizes = None
+        if sizes is not None and sizes == before:
+            return
+        before = sizes
+        time.sleep(0.02)
+    raise PagefindError(f"{folder / ENTRY}: not written")
 
 
 def stop_all() -> None:

@@ -41,7 +41,8 @@
      index: the pages changed since the main index was written, indexed on their own, and the
      main index's fragments (its result ids) of pages changed or gone, which are left out. */
   function manifest() {
-    return fetch(new URL("sitegen-parts.json", bundle), { cache: "no-cache" }).then(function (response) {
+    /* Not from the browser's cache, nor revalidated by date: it changes several times a second. */
+    return fetch(new URL("sitegen-parts.json", bundle), { cache: "no-store" }).then(function (response) {
       return response.ok ? response.json() : { merge: [] };
     }).then(function (found) {
       return found && typeof found === "object" ? found : { merge: [] };
