@@ -52,7 +52,10 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], work: int | None = 
     # otherwise touch, and so copy, every page of the memory it shares with this process.
     # (Reference counting still frees them; only cycles among them would stay.)
     gc.freeze()
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    # A worker collects cycles even when the build has paused collection here (build.py): rendering
+    # pages with jinja2 makes some, and a worker renders tens of thousands.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=gc.enable) as pool:
         return list(pool.map(func, items, chunksize=max(1, len(items) // (jobs * 4))))
 
 

@@ -238,6 +238,35 @@ def test_one_standby_helper_runs_several_jobs_in_turn_each_with_its_function(
         assert helper.submit(5, _double)() == 10
 
 
+def _collects(_: object) -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+def test_a_build_pauses_cycle_collection_but_its_workers_collect(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from sitegen.build import build
+    from sitegen.config import load_config
+    from sitegen.progress import Stages
+
+    seen: list[tuple[str, bool]] = []
+    build(load_config(project), stages=Stages(on_start=lambda name: seen.append((name, gc.isenabled()))))
+    # The fingerprint, before and after, is taken outside the pause; every other stage runs in it.
+    assert [on for name, on in seen if name != "fingerprint"] == [False] * (len(seen) - 2)
+    assert seen[0] == seen[-1] == ("fingerprint", True)
+    assert gc.isenabled()
+    monkeypatch.setenv("SITEGEN_JOBS", "2")
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    gc.disable()
+    try:
+        assert parallel.parallel_map(_collects, [1, 2, 3, 4]) == [True] * 4
+    finally:
+        gc.enable()
+
+
 def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITEGEN_JOBS", "2")
     monkeypatch.setattr(parallel, "MIN_WORK", 0)
