@@ -36,7 +36,15 @@ from .output.related import (
 )
 from .output.render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
 from .output.site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
-from .output.write import Output, WriteStats, remove_leftovers, write_pages
+from .output.write import (
+    Output,
+    WriteJob,
+    WriteStats,
+    remove_leftovers,
+    write_elsewhere,
+    write_job,
+    write_pages,
+)
 from .pages import Page, parse_page, read_pages, source_ref, tag_names
 from .parallel import Standby, chunks, map_shared
 from .progress import Stages
@@ -217,9 +225,11 @@ def build(config: Config, force: bool = False, stages: Stages | None = None,
         return result
     # Related papers are computed in a helper process, forked now while the build is small:
     # it imports scikit-learn while sources are read, and gets its job once the papers are known.
+    # Another writes the paper pages while the exports are made here. (Forked later, from the
+    # large build, either would have its memory copied as the build goes on changing it.)
     with (Standby(prepare, related_file) if helper is None else contextlib.nullcontext(helper) as related,
-          _no_cycle_collection()):
-        result = _build(config, files, problems, stages, related, pages, force, pending)
+          Standby(_nothing, write_job) as writer, _no_cycle_collection()):
+        result = _build(config, files, problems, stages, related, writer, pages, force, pending)
     with stages.stage("fingerprint"):
         # An input changed while the build read it (`sitegen serve` saves while building): no fingerprint,
         # so that the next build reads it again.
@@ -235,8 +245,8 @@ def _inputs(config: Config, sources: list[Path]) -> list[str]:
 
 
 def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
-           stages: Stages, helper: Standby[Any, Any], read: PagesRead | None,
-           force: bool, pending: Callable[[], object] | None = None) -> BuildResult:
+           stages: Stages, helper: Standby[Any, Any], writer: Standby[WriteJob, WriteStats],
+           read: PagesRead | None, force: bool, pending: Callable[[], object] | None = None) -> BuildResult:
     result = BuildResult()
     report = result.report
     base = config.root
@@ -311,32 +321,21 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         generated[FEEDS_SITEMAP] = render_feeds_sitemap(
             [FEEDS_ALL, *(feed_path(topic) for topic in topics)], config.site_url)
 
-    # 5. Write: paper pages first, so that their texts are freed before the exports are rendered.
+    # 5. Write: the paper pages by the writer, on the second core, while the exports are rendered
+    # and written here.
     with stages.stage("write"):
         if pending is not None:
             pending()
         stale = _stale_generated(config.content, set(generated))
         remove_leftovers(config.content)  # once per build: it walks the whole content folder
         rewritten = set(out)
-        result.stats = write_pages(config.content, out, stale)
-        del out
-        result.stats.add(write_pages(config.content, generated))
+        paper_pages = write_elsewhere(writer, config.content, out, stale)  # empties `out`
+        others = write_pages(config.content, generated)
         del generated
-    # Exports are the papers in other formats: rendered one format at a time, each written before
-    # the next is rendered (all three at once were 700 MB at 100,000 papers).
-    formats = render_exports(views, topics, members, config.paper_urls)
-    exported: set[str] = set()
-    while True:
-        with stages.stage("exports"):
-            batch = next(formats, None)
-        if batch is None:
-            break
-        exported.update(batch)
-        with stages.stage("write"):
-            result.stats.add(write_pages(config.content, batch))
-        del batch  # so that only one format's pieces are alive while the next is rendered
-    with stages.stage("write"):  # exports of topics now gone, or of a list now compressed
-        result.stats.add(write_pages(config.content, {}, _stale_exports(config.content, exported)))
+    others.add(_write_exports(config, views, topics, members, stages))
+    with stages.stage("write"):  # what is left of it: waiting for the writer
+        result.stats = paper_pages()
+    result.stats.add(others)
     with stages.stage("related"):  # what is left of it: waiting for the second core
         memory[RELATED] = related()
     with stages.stage("write"):
@@ -346,6 +345,34 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         if f"{PAPERS}/{slug}.md" not in rewritten:
             result.stats.unchanged.append(f"{PAPERS}/{slug}.md")
     return result
+
+
+def _write_exports(config: Config, views: list[PaperView], topics: list[Topic],
+                   members: dict[str, list[PaperView]], stages: Stages) -> WriteStats:
+    """Render and write the exports, one format at a time; remove exports this build did not make.
+
+    Each format is written before the next is rendered: all three at once were
+    700 MB at 100,000 papers.
+    """
+    stats = WriteStats()
+    formats = render_exports(views, topics, members, config.paper_urls)
+    exported: set[str] = set()
+    while True:
+        with stages.stage("exports"):
+            batch = next(formats, None)
+        if batch is None:
+            break
+        exported.update(batch)
+        with stages.stage("write"):
+            stats.add(write_pages(config.content, batch))
+        del batch  # so that only one format's pieces are alive while the next is rendered
+    with stages.stage("write"):  # exports of topics now gone, or of a list now compressed
+        stats.add(write_pages(config.content, {}, _stale_exports(config.content, exported)))
+    return stats
+
+
+def _nothing() -> None:
+    """The writer's preparation: none."""
 
 
 @contextlib.contextmanager

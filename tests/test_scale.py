@@ -267,6 +267,38 @@ def test_a_build_pauses_cycle_collection_but_its_workers_collect(
         gc.enable()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])  # 2: a writer process; 1: written here when waited for
+def test_pages_written_by_a_writer_process_are_written_as_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from sitegen.models import SitegenError
+    from sitegen.output import write
+
+    monkeypatch.setenv("SITEGEN_JOBS", jobs)
+    monkeypatch.setattr(write, "BATCH", 3)  # several batches, the last one short
+    pages = {f"papers/p{i}.md": f"page {i}\n" for i in range(8)}
+    here, there = tmp_path / "here", tmp_path / "there"
+    for root in (here, there):
+        (root / "topics").mkdir(parents=True)
+        (root / "topics/old.md").write_text("gone\n", encoding="utf-8")
+        (root / "papers").mkdir()
+        (root / "papers/p0.md").write_text("page 0\n", encoding="utf-8")
+        (root / "papers/p1.md").write_text("older\n", encoding="utf-8")
+    expected = write.write_pages(here, dict(pages), ["topics/old.md"])
+    sent = dict(pages)
+    with parallel.Standby(lambda: None, write.write_job) as writer:
+        written = write.write_elsewhere(writer, there, sent, ["topics/old.md"])
+        assert not sent  # handed over: the texts are the writer's now
+        assert written() == expected
+        assert expected.unchanged == ["papers/p0.md"] and expected.updated == ["papers/p1.md"]
+        assert expected.removed == ["topics/old.md"]
+        assert {p.name: p.read_bytes() for p in (there / "papers").iterdir()} == {
+            p.name: p.read_bytes() for p in (here / "papers").iterdir()}
+        (there / "blocked").write_text("a file where a folder should be\n", encoding="utf-8")
+        failing = write.write_elsewhere(writer, there, {"blocked/p.md": "x\n"})
+        with pytest.raises(SitegenError, match="cannot write"):
+            failing()
+
+
 def test_map_shared_gives_workers_the_shared_object(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SITEGEN_JOBS", "2")
     monkeypatch.setattr(parallel, "MIN_WORK", 0)

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ..models import SitegenError
-from ..parallel import workers
+from ..parallel import Standby, workers
 
 
 @dataclass
@@ -180,3 +180,36 @@ def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | Non
             path.unlink()
             stats.removed.append(rel)
     return stats
+
+
+# What a helper process writes: the content folder, some pages (path -> text), pages to remove.
+WriteJob = tuple[Path, dict[str, str], list[str]]
+BATCH = 2000  # pages a batch sent to a writer: about 12 MB of text
+
+
+def write_job(job: WriteJob) -> WriteStats:
+    """write_pages of a job sent to a helper process."""
+    return write_pages(*job)
+
+
+def write_elsewhere(writer: Standby[WriteJob, WriteStats], root: Path, files: dict[str, str],
+                    remove: list[str] | None = None) -> Callable[[], WriteStats]:
+    """write_pages(root, files, remove) by a writer process (a Standby of write_job), so that this
+    one goes on; the function returned waits for every page to be written.
+
+    The pages go in batches, each taken out of `files` as it is sent: their
+    texts are freed here while the writer writes them. The figures are
+    write_pages' own, page for page.
+    """
+    names = sorted(files)
+    waits = [writer.submit((root, {rel: files.pop(rel) for rel in names[start:start + BATCH]},
+                            (remove or []) if start == 0 else []))
+             for start in range(0, max(len(names), 1), BATCH)]
+
+    def written() -> WriteStats:
+        stats = WriteStats()
+        for wait in waits:
+            stats.add(wait())
+        return stats
+
+    return written
