@@ -151,10 +151,14 @@ def escape_markdown(text: str) -> str:
 
 def snippet(text: str, limit: int = 220) -> str:
     """The start of a text cut at a word boundary, with an ellipsis when shortened."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    # The spaces of the text's start made single are the start of the whole text's: enough of them,
+    # and the rest of a long abstract need not be split.
+    head = " ".join(text[:2 * limit].split())
+    if len(head) <= limit:
+        head = " ".join(text.split())
+        if len(head) <= limit:
+            return head
+    cut = head[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
     return cut + "\u2026"
 
 

@@ -17,6 +17,7 @@ from sitegen.text import (
     find_urls,
     normalize_title,
     slugify,
+    snippet,
 )
 
 HOSTILE = [
@@ -104,3 +105,10 @@ def test_slugs_are_ascii_and_cannot_leave_their_folder(title: str) -> None:
 def test_normalized_titles_ignore_case_width_and_punctuation() -> None:
     assert normalize_title("Attention Is All You Need!") == normalize_title("attention  is all you—need")
     assert normalize_title("\uff21\uff22\uff23: x") == "abc x"
+
+
+@given(st.text(alphabet=st.sampled_from("ab, .;\n\t\u00a0\u2026"), max_size=900), st.integers(1, 300))
+def test_snippet_cuts_the_text_with_single_spaces_at_a_word(text: str, limit: int) -> None:
+    whole = " ".join(text.split())  # what snippet reads the start of, however long the text
+    cut = whole[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "\u2026"
+    assert snippet(text, limit) == (whole if len(whole) <= limit else cut)
