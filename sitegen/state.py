@@ -22,10 +22,10 @@ STATE = ".sitegen/state.json"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def stat_line(path: Path, shown: str) -> str:
+def stat_line(path: Path | str, shown: str) -> str:
     """One file's name, size and modification time, as the fingerprint reads them."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return f"{shown}\0missing\n"
     return f"{shown}\0{info.st_size}\0{info.st_mtime_ns}\n"
@@ -35,13 +35,16 @@ def _tree(root: Path, skip: str = "") -> list[str]:
     lines: list[str] = []
     if not root.is_dir():
         return [f"{root}\0absent\n"]
-    for folder, dirs, files in os.walk(root):
+    # Paths as strings: pathlib's objects took three times as long as the stat calls (1.6 s at
+    # 80,000 pages, once at the end of every build).
+    top = os.fspath(root)
+    for folder, dirs, files in os.walk(top):
         dirs.sort()
+        prefix = "" if folder == top else os.path.relpath(folder, top).replace(os.sep, "/") + "/"
         for name in sorted(files):
-            path = Path(folder, name)
-            rel = path.relative_to(root).as_posix()
+            rel = prefix + name
             if rel != skip:
-                lines.append(stat_line(path, rel))
+                lines.append(stat_line(os.path.join(folder, name), rel))
     return lines
 
 
