@@ -137,8 +137,8 @@ class Standby(Generic[A, R]):
         jobs_read, self.jobs = context.Pipe(duplex=False)  # (receiving end, sending end)
         self.results, results_write = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=_serve, args=(prepare, work, jobs_read, results_write, (self.jobs, self.results)),
-            daemon=True)
+            target=_serve, args=(prepare, work, jobs_read, results_write, (self.jobs, self.results),
+                                 os.getpid()), daemon=True)
         gc.freeze()  # see parallel_map
         self.process.start()
         jobs_read.close()  # the helper's ends, not this process's
@@ -196,9 +196,19 @@ def _receive(jobs: Any, received: queue.SimpleQueue[Any]) -> None:
     received.put(None)
 
 
+_PARENT = 0  # in a Standby helper: the process that forked it
+
+
+def parent_gone() -> bool:
+    """In a Standby helper: whether the process it works for has ended (was killed, say)."""
+    return _PARENT != 0 and os.getppid() != _PARENT
+
+
 def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any,
-           parent_ends: tuple[Any, ...] = ()) -> None:
+           parent_ends: tuple[Any, ...] = (), parent: int = 0) -> None:
     """The helper process of a Standby: prepare, then run each job received and send back what came of it."""
+    global _PARENT
+    _PARENT = parent
     # The fork copied the build's own ends of both pipes. Holding the job pipe's sending end
     # here would keep this process waiting for ever when the build is killed: close them.
     for end in parent_ends:
@@ -209,6 +219,8 @@ def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: A
     with contextlib.suppress(Exception):
         prepare()  # a failure shows again, with its message, when the job runs
     while (item := received.get()) is not None:  # until the build ends (or dies) without another job
+        if parent_gone():  # jobs sent before the build was killed: nobody waits for them
+            return
         other, job = item
         try:
             outcome: tuple[bool, object] = (True, (other or work)(job))

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ..models import SitegenError
-from ..parallel import Standby, workers
+from ..parallel import Standby, parent_gone, workers
 
 
 @dataclass
@@ -188,8 +188,18 @@ BATCH = 2000  # pages a batch sent to a writer: about 12 MB of text
 
 
 def write_job(job: WriteJob) -> WriteStats:
-    """write_pages of a job sent to a helper process."""
-    return write_pages(*job)
+    """write_pages of a job sent to a helper process; it stops when the build is gone: a killed
+    build writes no more pages (every page written is whole, and the next build writes the rest)."""
+    root, files, remove = job
+    names = sorted(files)
+    stats = WriteStats()
+    for start in range(0, len(names), 50):  # about 5 ms of writing between two looks
+        if parent_gone():
+            break
+        stats.add(write_pages(root, {rel: files[rel] for rel in names[start:start + 50]}))
+    else:
+        stats.add(write_pages(root, {}, remove))
+    return stats
 
 
 def write_elsewhere(writer: Standby[WriteJob, WriteStats], root: Path, files: dict[str, str],
