@@ -193,10 +193,10 @@ def write_job(job: WriteJob) -> WriteStats:
     root, files, remove = job
     names = sorted(files)
     stats = WriteStats()
-    for start in range(0, len(names), 50):  # about 5 ms of writing between two looks
+    for start in range(0, len(names), 10):  # about 1 ms of writing between two looks
         if parent_gone():
             break
-        stats.add(write_pages(root, {rel: files[rel] for rel in names[start:start + 50]}))
+        stats.add(write_pages(root, {rel: files[rel] for rel in names[start:start + 10]}))
     else:
         stats.add(write_pages(root, {}, remove))
     return stats
