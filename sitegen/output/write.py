@@ -152,8 +152,12 @@ def _write_stream(path: str, pieces: Iterable[str] | Iterable[bytes]) -> str:
     return "updated" if existed else "new"
 
 
-def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | None = None) -> WriteStats:
-    """Write every page under root whose content differs from what is on disk."""
+def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | None = None,
+                stop: Callable[[], bool] | None = None) -> WriteStats:
+    """Write every page under root whose content differs from what is on disk.
+
+    `stop`: asked before each page; when it says so, no more pages are written, nor any removed.
+    """
     stats = WriteStats()
     names = sorted(files)
     for rel in names:
@@ -173,6 +177,8 @@ def write_pages(root: Path, files: Mapping[str, Output], remove: list[str] | Non
             done = dict(zip(streamed, pool.map(lambda rel: _write_one(folder, rel, files[rel]), streamed),
                             strict=True))
     for rel in names:
+        if stop is not None and stop():
+            return stats
         kinds[done.get(rel) or _write_one(folder, rel, files[rel])].append(rel)
     for rel in sorted(remove or []):
         path = root / rel
@@ -190,16 +196,7 @@ BATCH = 2000  # pages a batch sent to a writer: about 12 MB of text
 def write_job(job: WriteJob) -> WriteStats:
     """write_pages of a job sent to a helper process; it stops when the build is gone: a killed
     build writes no more pages (every page written is whole, and the next build writes the rest)."""
-    root, files, remove = job
-    names = sorted(files)
-    stats = WriteStats()
-    for start in range(0, len(names), 10):  # about 1 ms of writing between two looks
-        if parent_gone():
-            break
-        stats.add(write_pages(root, {rel: files[rel] for rel in names[start:start + 10]}))
-    else:
-        stats.add(write_pages(root, {}, remove))
-    return stats
+    return write_pages(*job, stop=parent_gone)
 
 
 def write_elsewhere(writer: Standby[WriteJob, WriteStats], root: Path, files: dict[str, str],
