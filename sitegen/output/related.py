@@ -109,11 +109,24 @@ def _by_candidates(matrix: Any, count: int) -> list[list[int]]:
             pairs_j.append(found)
         columns = np.concatenate(pairs_j) if pairs_j else np.zeros(0, dtype=np.int64)
         exact = np.asarray(matrix[pairs_i].multiply(matrix[columns]).sum(axis=1)).ravel()
-        offset = 0
-        for found in pairs_j:
-            result.append(_best(exact[offset:offset + len(found)], found, count))
-            offset += len(found)
+        lengths = np.array([len(found) for found in pairs_j], dtype=np.int64)
+        result.extend(_best_of_rows(exact, columns, lengths, count))
     return result
+
+
+def _best_of_rows(scores: Any, candidates: Any, lengths: Any, count: int) -> list[list[int]]:
+    """_best of each row at once: rows are `lengths` consecutive scores and candidates."""
+    import numpy as np
+
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    order = np.lexsort((candidates, -scores, rows))  # by row, then best score, then list order
+    starts = np.cumsum(lengths) - lengths
+    keep = (np.arange(len(order)) - starts[rows] < count) & (scores[order] >= MIN_SIMILARITY)
+    chosen = candidates[order].tolist()
+    kept = np.flatnonzero(keep)
+    bounds = [*np.searchsorted(kept, starts).tolist(), len(kept)]
+    picked = [chosen[k] for k in kept.tolist()]
+    return [picked[bounds[row]:bounds[row + 1]] for row in range(len(lengths))]
 
 
 def related_key(slugs: Sequence[str], titles: Sequence[str], texts: Sequence[str]) -> str:
