@@ -57,3 +57,17 @@ def test_format_option_overrides_detection(project: Path) -> None:
     assert (project / "content/papers/a-paper-from-a-misnamed-csv.md").exists()
     result = CliRunner().invoke(main, ["build", "--project", str(project), "--format", "yaml"])
     assert result.exit_code == 2 and "Invalid value for '--format'" in result.output
+
+
+def test_serve_on_an_address_in_use_says_so_without_a_traceback(project: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--project", str(project),
+                                           "--dev-addr", f"127.0.0.1:{port}"])
+    assert result.exit_code == 2, result.output
+    assert f"sitegen: error: cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "--dev-addr" in result.output and "internal error" not in result.output

@@ -34,6 +34,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ from ..filememo import Signature, signature_of
 from ..mkdocs_plugin import pagefind_index
 from ..mkdocs_plugin.pagefind_index import Ledger
 from ..mkdocs_plugin.plugin import lower_priority, run_pagefind
+from ..models import SitegenError
 from .dumppreview import DumpPages, DumpPreview
 from .livebuild import LiveSite, Pass
 from .liveindex import QUIET, Coalesced, LiveIndex
@@ -525,8 +527,22 @@ def sitegen_subprocess(config: Config, background: bool = False) -> Callable[[],
     return run
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail now, with a message, if the server could not listen on host:port (before building the site)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SitegenError(f"cannot serve on {host}:{port}: {reason}; is another server using it? "
+                           "Pick another address with --dev-addr") from exc
+
+
 def serve(config: Config, config_file: Path, host: str, port: int, theme: tuple[Path, ...]) -> None:
     """Build sitegen's pages and the site, serve it, and rebuild on change until interrupted."""
+    check_address(host, port)
     _logging()
     site_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
     url = f"http://{host}:{port}/"
