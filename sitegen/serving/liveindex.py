@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import threading
 import time
@@ -44,6 +43,7 @@ from ..mkdocs_plugin.pagefind_index import (
     site_pages,
     tidy_merged,
 )
+from ..output.write import atomic_write
 
 log = logging.getLogger("mkdocs.sitegen")
 
@@ -207,10 +207,8 @@ class LiveIndex:
             packs, fragments = write_live(bundle / name, changes.pages) if changes.pages else (0, [])
             live.update({"folder": f"{name}/" if changes.pages else None, "packs": packs,
                          "drop": sorted(changes.dropped), "pages": fragments})
-        manifest = bundle / MANIFEST
-        partial = manifest.with_name(f".{MANIFEST}.tmp")
-        partial.write_text(json.dumps({**self._base, "live": live}) + "\n", encoding="utf-8")
-        os.replace(partial, manifest)  # a browser reads the old manifest or the new one, whole
+        # A browser reads the old manifest or the new one, whole.
+        atomic_write(bundle / MANIFEST, json.dumps({**self._base, "live": live}) + "\n")
         self.written = changes
         for folder in bundle.glob(f"{LIVE}*"):
             number = folder.name.removeprefix(LIVE)
