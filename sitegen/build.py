@@ -36,6 +36,7 @@ from .output.related import (
 )
 from .output.render import citation_of_meta, environment, render_range, safe_to_reserialise, update_page
 from .output.site import EXPORTS, FORMATS, GENERATED, PaperView, SiteInfo, by_topic, render_site
+from .output.write import BATCH as WRITE_BATCH
 from .output.write import (
     Output,
     WriteJob,
@@ -329,7 +330,11 @@ def _build(config: Config, files: list[SourceFile], problems: list[Diagnostic],
         stale = _stale_generated(config.content, set(generated))
         remove_leftovers(config.content)  # once per build: it walks the whole content folder
         rewritten = set(out)
-        paper_pages = write_elsewhere(writer, config.content, out, stale)  # empties `out`
+        if len(out) > WRITE_BATCH:  # the writer pays off for many pages; a few are written at once here
+            paper_pages = write_elsewhere(writer, config.content, out, stale)  # empties `out`
+        else:
+            written = write_pages(config.content, out, stale)
+            paper_pages = lambda: written  # noqa: E731
         others = write_pages(config.content, generated)
         del generated
     others.add(_write_exports(config, views, topics, members, stages))
