@@ -204,6 +204,17 @@ def parent_gone() -> bool:
     return _PARENT != 0 and os.getppid() != _PARENT
 
 
+def _send(results: Any, outgoing: queue.SimpleQueue[tuple[bool, object] | None]) -> None:
+    """Send each outcome as it comes, until None: the helper goes on with its next job meanwhile."""
+    while (outcome := outgoing.get()) is not None:
+        try:
+            results.send(outcome)
+        except OSError:  # the parent is gone (killed): nobody to tell
+            return
+        except Exception as exc:  # an exception that does not pickle
+            results.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
+
+
 def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: Any, results: Any,
            parent_ends: tuple[Any, ...] = (), parent: int = 0) -> None:
     """The helper process of a Standby: prepare, then run each job received and send back what came of it."""
@@ -216,19 +227,21 @@ def _serve(prepare: Callable[[], object], work: Callable[[Any], object], jobs: A
     # Jobs are received while preparing and working, so that the build never waits for the pipe to drain.
     received: queue.SimpleQueue[tuple[Callable[[Any], object] | None, object] | None] = queue.SimpleQueue()
     threading.Thread(target=_receive, args=(jobs, received), daemon=True).start()
+    # Outcomes are sent by a thread too: a result larger than the pipe holds (a writer's list of 2,000
+    # pages written) would otherwise stop the helper until the build reads it, maybe only at its end.
+    outgoing: queue.SimpleQueue[tuple[bool, object] | None] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send, args=(results, outgoing), daemon=True)
+    sender.start()
     with contextlib.suppress(Exception):
         prepare()  # a failure shows again, with its message, when the job runs
     while (item := received.get()) is not None:  # until the build ends (or dies) without another job
-        if parent_gone():  # jobs sent before the build was killed: nobody waits for them
+        if parent_gone() or not sender.is_alive():  # jobs sent before the build was killed: nobody waits
             return
         other, job = item
         try:
             outcome: tuple[bool, object] = (True, (other or work)(job))
         except BaseException as exc:  # handed to the parent, which raises it
             outcome = (False, exc)
-        try:
-            results.send(outcome)
-        except OSError:  # the parent is gone (killed): nobody to tell
-            return
-        except Exception as exc:  # an exception that does not pickle
-            results.send((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
+        outgoing.put(outcome)
+    outgoing.put(None)
+    sender.join()

@@ -216,6 +216,33 @@ def _double(n: int) -> int:
     return 2 * n
 
 
+def _big(_: object) -> str:
+    return "x" * 1_000_000  # far more than a pipe holds (64 KB on Linux)
+
+
+def _touch(path: str) -> None:
+    Path(path).touch()
+
+
+def test_a_standby_helper_goes_on_with_its_next_job_before_a_large_result_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    import time
+
+    monkeypatch.setenv("SITEGEN_JOBS", "2")
+    marker = tmp_path / "second job ran"
+    with parallel.Standby(lambda: None, _big) as helper:
+        big = helper.submit(None)
+        done = helper.submit(str(marker), _touch)
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # Before, the helper waited with the first result in the pipe until it was read.
+        assert marker.exists()
+        assert len(big()) == 1_000_000
+        done()
+
+
 def test_one_standby_helper_runs_several_jobs_in_turn_each_with_its_function(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
