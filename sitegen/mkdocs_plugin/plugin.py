@@ -61,7 +61,7 @@ from ..output.related import RELATED
 from ..output.site import GENERATED
 from ..pages import _front_matter_span, parse_page, slug_of
 from ..text import clean_text
-from . import fastpage
+from . import fastpage, papershell
 from .layouts import THEME
 from .pagefind_index import PART_WORDS, Ledger, PagefindError, SiteIndex, index_site
 from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
@@ -122,6 +122,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.fast_path: fastpage.FastPath | None = None
         self.raw_blocks: fastpage.RawBlocks | None = None
         self.paper_urls = "directory"
+        self.clipboard = True  # pages can copy to the clipboard (see papershell)
+        self.dialog = True  # paper pages keep Material's dialog
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -136,6 +138,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.fast_path = fastpage.FastPath() if self.config.fast_pages else None
         self.raw_blocks = fastpage.RawBlocks() if self.config.fast_pages else None
         self.paper_urls = paper_urls(config)
+        self.clipboard = papershell.uses_clipboard(config["theme"]["features"] or [], not self.pagefind)
+        self.dialog = self.clipboard or bool(config["extra_javascript"])
         return config
 
     def on_files(self, files: Any, config: Any) -> Any:
@@ -209,9 +213,11 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
     @event_priority(100)  # first: other plugins see the blocks put back
     def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
         """Blocks set aside from generated pages are put back; links to pages in the HTML that
-        sitegen writes into them point at their URLs."""
+        sitegen writes into them point at their URLs; paper pages lose what they never show."""
         if self.raw_blocks is not None:
             html = self.raw_blocks.put_back(page, html)
+        if page.file.src_uri.startswith("papers/"):
+            html = papershell.trim_content(page, html)
         if page.meta.get("generated_by") == GENERATED:
             return page_links(html, page, files)
         return html
@@ -230,6 +236,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
                     related.append({"url": target.url, "title": title})
         context["related"] = related
         context["sitegen_search"] = "pagefind" if self.pagefind else "material"
+        context["sitegen_clipboard"] = self.clipboard
         return context
 
     @event_priority(-100)  # last: after every other plugin changed the page
@@ -239,6 +246,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         # MkDocs reads neither after this event (anchors are checked from page.present_anchor_ids).
         if page.file.src_uri.startswith("papers/"):
             page.markdown = page.content = None
+            output = papershell.trim_page(output, self.dialog)
         output = minify(output) if self.config.minify else output
         if self.index is not None:
             self._index_page(page, output)
