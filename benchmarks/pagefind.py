@@ -55,14 +55,12 @@ def synthetic_page(paper: dict[str, object], slug: str) -> str:
         '<article class="md-content__inner md-typeset"><div data-pagefind-body>'
         '<nav class="md-tags sitegen-chips" aria-label=Topics>'
         "<a class=md-tag href=../../topics/a/>Topic A</a></nav>"
-        f"<h1>{title}</h1><p class=sitegen-byline><span class=sitegen-authors>{authors}</span> · "
-        f"<span class=sitegen-year>{paper['year']}</span></p>"
+        f"<h1>{title}</h1><p class=sitegen-byline>{authors} · {paper['year']}</p>"
         "<p class=sitegen-links data-pagefind-ignore>"
         f"<a class=md-button href=https://arxiv.org/abs/{arxiv}>arXiv</a></p>"
         f"<p class=sitegen-state data-pagefind-ignore data-slug={slug} hidden><button>Mark as read"
-        "</button></p><h2 id=abstract>Abstract<a class=headerlink href=#abstract>¶</a></h2>"
-        f"<div class=sitegen-abstract><p>{html.escape(str(paper['abstract']))}</p></div>"
-        "<h2 id=notes>Notes<a class=headerlink href=#notes>¶</a></h2></div>"
+        "</button></p><h2 id=abstract>Abstract</h2>"
+        f"<div class=sitegen-abstract><p>{html.escape(str(paper['abstract']))}</p></div></div>"
         "<section class=sitegen-related><h2 id=related-papers>Related papers</h2><ol>"
         + "".join(f"<li><a href=../p{i}/>A related paper {i}</a></li>" for i in range(5))
         + "</ol></section></article></main><footer class=md-footer></footer></div>"

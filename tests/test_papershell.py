@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+from click.testing import CliRunner
 from mkdocs.structure.toc import get_toc
 
+from sitegen.cli import main
 from sitegen.mkdocs_plugin import fastpage
 from sitegen.mkdocs_plugin.papershell import trim_content, trim_page, uses_clipboard
+
+from .test_search import set_search
+from .test_site import mkdocs_build
 
 ANNOUNCE = '<div data-md-component="announce">\n      \n    </div>\n'
 DIALOG = ('<div class="md-dialog" data-md-component="dialog">\n      '
@@ -67,3 +74,31 @@ def test_the_dialog_is_for_copying() -> None:
     assert uses_clipboard(["search.share"], material_search=True)
     assert not uses_clipboard(["search.share"], material_search=False)  # Pagefind's box shares nothing
     assert not uses_clipboard(["navigation.instant"], material_search=True)
+
+
+@pytest.mark.parametrize("pagefind", [True, False])
+def test_a_built_paper_page_carries_no_empty_parts(project: Path, pagefind: bool) -> None:
+    assert CliRunner().invoke(main, ["build", "--project", str(project)]).exit_code == 0
+    if pagefind:
+        set_search(project, "      search: pagefind\n")
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    site = project / "site"
+    paper = next((site / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "data-md-component=announce" not in paper and "md-sidebar--secondary" not in paper
+    assert "headerlink" not in paper and "<h2 id=abstract>Abstract</h2>" in paper
+    assert "id=notes" not in paper  # no notes written yet
+    assert paper.count("rel=stylesheet") == 3  # Material's two and sitegen.css, which holds the icons
+    assert "sitegen-icons.css" not in paper
+    css = (site / "assets/stylesheets/sitegen.css").read_text(encoding="utf-8")
+    assert ".sitegen-icon-menu{--sitegen-icon:url(" in css and ".md-sidebar--primary + .md-content" in css
+    home = (site / "index.html").read_text(encoding="utf-8")
+    if pagefind:  # one script of sitegen's at the end, and nothing on the page copies
+        assert "sitegen.js" not in paper and "sitegen-search.js" in paper and "data-pagefind=" not in paper
+        assert "data-md-component=dialog" not in paper
+        assert '"features":["navigation.instant","content.tooltips"],"translations":{}}' in paper
+        assert '"clipboard.copied":"Copied to clipboard"' in home and "data-md-component=dialog" in home
+        script = (site / "assets/javascripts/sitegen-search.js").read_text(encoding="utf-8")
+        assert "sitegen-reading-state" in script  # sitegen.js comes with it
+    else:  # Material's search box shares a search through the clipboard: its dialog says so
+        assert "sitegen.js" in paper and "data-md-component=dialog" in paper

@@ -297,7 +297,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
 
 
 # Assets that MkDocs renders as templates (with the configuration) rather than copies.
-STATIC_TEMPLATES = ("assets/stylesheets/sitegen-icons.css", "assets/javascripts/sitegen-palette.js")
+STATIC_TEMPLATES = ("assets/stylesheets/sitegen.css", "assets/stylesheets/sitegen-icons.css",
+                    "assets/javascripts/sitegen-palette.js", "assets/javascripts/sitegen-search.js")
 
 
 def add_layouts(theme: Any) -> None:

@@ -1,4 +1,8 @@
-// sitegen-template: assets/javascripts/sitegen-search.js v5 (raise the version whenever this file changes)
+{#- sitegen-template: assets/javascripts/sitegen-search.js v6 (raise the version whenever this file changes) -#}
+{#- MkDocs renders this file as a template (the sitegen plugin adds it to the theme's static
+    templates): sitegen.js comes first in it, so that a page searching with Pagefind loads one
+    script for both. -#}
+{% include "assets/javascripts/sitegen.js" %}
 /*
  * sitegen: the header's search box answered from the Pagefind index, for lists
  * too large for Material's in-browser index (the sitegen MkDocs plugin turns
@@ -10,7 +14,11 @@
   "use strict";
 
   var script = document.currentScript;
-  var bundle = new URL(script.getAttribute("data-pagefind"), document.baseURI);
+  /* Pagefind's files are in pagefind/ at the site's root, two folders above this script's
+     (or where the script tag's data-pagefind says). */
+  var bundle = script.hasAttribute("data-pagefind")
+    ? new URL(script.getAttribute("data-pagefind"), document.baseURI)
+    : new URL("../../pagefind/pagefind.js", script.src);
   var root = new URL("..", bundle);  /* the site's root: pagefind/ sits right under it */
   var words = {
     none: script.getAttribute("data-none") || "No matching documents",
