@@ -25,9 +25,11 @@ from mkdocs.structure.toc import TableOfContents
 # Python-Markdown's `toc` permalinks, with whatever symbol and title they were given.
 _PERMALINK = re.compile(r'<a class="headerlink" href="#[^"<>]*" title="[^"<>]*">[^<>]*</a>')
 # A Notes heading at the end of the body: the notes the curator has not written yet.
-_EMPTY_NOTES = re.compile(r'\s*<h2 id="notes">Notes</h2>\s*\Z')
-_ANNOUNCE = re.compile(r'<div data-md-component="announce">\s*</div>\s*')
-_DIALOG = re.compile(
+_EMPTY_NOTES = '<h2 id="notes">Notes</h2>'
+_ANNOUNCE = '<div data-md-component="announce">'
+_EMPTY_ANNOUNCE = re.compile(r'<div data-md-component="announce">\s*</div>\s*')
+_DIALOG = '<div class="md-dialog" data-md-component="dialog">'
+_EMPTY_DIALOG = re.compile(
     r'<div class="md-dialog" data-md-component="dialog">\s*<div class="md-dialog__inner md-typeset">\s*'
     r"</div>\s*</div>\s*")
 
@@ -41,9 +43,11 @@ def uses_clipboard(features: list[str], material_search: bool) -> bool:
 def trim_content(page: Any, content: str) -> str:
     """A paper page's body HTML without heading permalinks and without an empty Notes heading;
     the page's table of contents and anchors lose that heading too."""
-    content = _PERMALINK.sub("", content)
-    trimmed = _EMPTY_NOTES.sub("", content, count=1)
-    if trimmed != content:
+    if 'class="headerlink"' in content:
+        content = _PERMALINK.sub("", content)
+    trimmed = content.rstrip()
+    if trimmed.endswith(_EMPTY_NOTES):
+        content = trimmed.removesuffix(_EMPTY_NOTES).rstrip()
         if page.toc is not None:
             page.toc = TableOfContents([item for item in page.toc if item.id != "notes"])
         if page.present_anchor_ids is not None:
@@ -51,13 +55,18 @@ def trim_content(page: Any, content: str) -> str:
         links = (page.links_to_anchors or {}).get(page.file)
         if links and links.get("notes") == "#notes":  # the heading's own permalink
             del links["notes"]
-    return trimmed
+    return content
 
 
 def trim_page(output: str, dialog: bool) -> str:
     """A paper page's HTML without Material's empty announcement bar, and without its dialog
     unless the site needs it (`dialog`)."""
-    output = _ANNOUNCE.sub("", output, count=1)
-    if not dialog:
-        output = _DIALOG.sub("", output, count=1)
-    return output
+    output = _cut(output, _ANNOUNCE, _EMPTY_ANNOUNCE)
+    return output if dialog else _cut(output, _DIALOG, _EMPTY_DIALOG)
+
+
+def _cut(text: str, start: str, empty: re.Pattern[str]) -> str:
+    """The text without the element that begins with `start`, where `empty` matches it there."""
+    at = text.find(start)
+    match = empty.match(text, at) if at >= 0 else None
+    return text[:at] + text[match.end():] if match else text
