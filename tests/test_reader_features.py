@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from sitegen.build import build
 from sitegen.cli import main
 from sitegen.config import load_config
+from sitegen.output import exports as exports_module
 from sitegen.output import site
 from sitegen.output.feeds import render_feeds_sitemap
 from sitegen.output.related import related_papers
@@ -158,6 +159,25 @@ def test_exports_of_large_lists_are_compressed_and_read_back(
     (project / "sources/reimport.json.gz").write_bytes((exports / "papers.json.gz").read_bytes())
     again = run(project)
     assert again.report.diagnostics == [] and not again.stats.new
+
+
+def test_abstracts_are_rendered_only_for_exports_that_hold_them(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[str, bool]] = []
+    for name in ("_csv_rows", "_bib_entries"):
+        real = getattr(exports_module, name)
+
+        def spy(*args, real=real, name=name, **kwargs):  # type: ignore[no-untyped-def]
+            asked.append((name, args[-1] if len(args) > 1 and isinstance(args[-1], bool)
+                          else kwargs.get("abstracts", True)))
+            return real(*args, **kwargs)
+        monkeypatch.setattr(exports_module, name, spy)
+    run(project)
+    assert sorted(asked) == [("_bib_entries", True), ("_csv_rows", True)]  # the list's own files hold them
+    asked.clear()
+    monkeypatch.setattr(site, "COMPRESS_FROM", 3)  # the list has 3 papers: no CSV or BibTeX holds them
+    build(load_config(project), force=True)
+    assert sorted(asked) == [("_bib_entries", False), ("_csv_rows", False)]
 
 
 def test_a_broken_compressed_source_is_reported(project: Path) -> None:

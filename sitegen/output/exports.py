@@ -60,10 +60,10 @@ def _json_rows(papers: Sequence[PaperView], paper_urls: str) -> list[str]:
     return [json.dumps(_record(p, paper_urls), ensure_ascii=False) for p in papers]
 
 
-def _csv_rows(papers: Sequence[PaperView],
-              paper_urls: str) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+def _csv_rows(papers: Sequence[PaperView], paper_urls: str,
+              abstracts: bool = True) -> tuple[tuple[str, list[str]] | None, tuple[str, list[str]]]:
     """The header line and one line per paper (a line may hold newlines inside quotes): with the
-    abstract (the last column), and without it."""
+    abstract (the last column; None unless `abstracts`), and without it."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_FIELDS[:-1])
@@ -78,6 +78,9 @@ def _csv_rows(papers: Sequence[PaperView],
         cells.append(row["abstract"] or "")
     text = out.getvalue()
     short = [text[a:b] for a, b in itertools.pairwise(ends)]
+    header = text[:ends[0]]
+    if not abstracts:
+        return None, (header, short)
     # The abstract cell as the writer quotes it (a second, empty cell keeps an empty one unquoted).
     quoted = io.StringIO(newline="")
     cell_writer = csv.writer(quoted, lineterminator="\n")
@@ -85,10 +88,9 @@ def _csv_rows(papers: Sequence[PaperView],
     for cell in cells:
         cell_writer.writerow((cell, ""))
         starts.append(quoted.tell())
-    abstracts = quoted.getvalue()
-    full = [f"{line[:-1]},{abstracts[a:b - 2]}\n"
+    cell_text = quoted.getvalue()
+    full = [f"{line[:-1]},{cell_text[a:b - 2]}\n"
             for line, (a, b) in zip(short, itertools.pairwise(starts), strict=True)]
-    header = text[:ends[0]]
     return (f"{header[:-1]},{_CSV_FIELDS[-1]}\n", full), (header, short)
 
 
@@ -117,9 +119,9 @@ def _bib_key(paper: PaperView, taken: set[str]) -> str:
     return key
 
 
-def _bib_entries(papers: Sequence[PaperView]) -> tuple[list[str], list[str]]:
-    """One entry per paper, with its abstract and without; keys are unique across the list, so a
-    paper has one key in every export."""
+def _bib_entries(papers: Sequence[PaperView], abstracts: bool = True) -> tuple[list[str] | None, list[str]]:
+    """One entry per paper, with its abstract (None unless `abstracts`) and without; keys are unique
+    across the list, so a paper has one key in every export."""
     taken: set[str] = set()
     entries, short = [], []
     for paper in papers:
@@ -147,9 +149,10 @@ def _bib_entries(papers: Sequence[PaperView]) -> tuple[list[str], list[str]]:
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
         head = f"@{kind}{{{_bib_key(paper, taken)},\n{body}"
         short.append(f"{head}\n}}\n")
-        entries.append(f"{head},\n  abstract = {{{_bib_value(paper.abstract)}}}\n}}\n" if paper.abstract
-                       else short[-1])
-    return entries, short
+        if abstracts:
+            entries.append(f"{head},\n  abstract = {{{_bib_value(paper.abstract)}}}\n}}\n"
+                           if paper.abstract else short[-1])
+    return (entries if abstracts else None), short
 
 
 def _joined(pieces: Iterable[str], separator: str, batch: int = 1000) -> Iterator[str]:
@@ -200,18 +203,23 @@ def _file(pick: Callable[[list[int]], Iterator[str]], rows: list[int], path: str
     return partial(pick, rows)
 
 
-def _json_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
+# Each returns the pickers of a format's files with abstracts (None when `abstracts` is false and
+# the format has a short form) and without them (None when it has none).
+def _json_pickers(papers: Sequence[PaperView], paper_urls: str,
+                  abstracts: bool) -> tuple[Picker | None, Picker | None]:
     return partial(_pick_json, _json_rows(papers, paper_urls)), None  # topics have no JSON export
 
 
-def _csv_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
-    full, short = _csv_rows(papers, paper_urls)
-    return partial(_pick_csv, *full), partial(_pick_csv, *short)
+def _csv_pickers(papers: Sequence[PaperView], paper_urls: str,
+                 abstracts: bool) -> tuple[Picker | None, Picker | None]:
+    full, short = _csv_rows(papers, paper_urls, abstracts)
+    return (partial(_pick_csv, *full) if full else None), partial(_pick_csv, *short)
 
 
-def _bib_pickers(papers: Sequence[PaperView], paper_urls: str) -> tuple[Picker, Picker | None]:
-    full, short = _bib_entries(papers)
-    return partial(_pick_bib, full), partial(_pick_bib, short)
+def _bib_pickers(papers: Sequence[PaperView], paper_urls: str,
+                 abstracts: bool) -> tuple[Picker | None, Picker | None]:
+    full, short = _bib_entries(papers, abstracts)
+    return (partial(_pick_bib, full) if full is not None else None), partial(_pick_bib, short)
 
 
 # Each format's files of the whole list and of a topic, from the papers rendered once.
@@ -233,8 +241,14 @@ def render_exports(papers: Sequence[PaperView], topics: Sequence[Topic],
 
     paths = [export_paths(topic, len(papers)) for topic, _ in groups]
     for fmt, rendered in _PICKERS:
-        full, short = rendered(papers, paper_urls)  # with abstracts, and without them
-        yield {where[fmt]: _file(short if short and not export_abstracts(fmt, topic, len(papers)) else full,
-                                 rows, where[fmt])
-               for (topic, rows), where in zip(groups, paths, strict=True) if fmt in where}
-        del full, short  # this format's pieces go before the next format's are rendered
+        wanted = [export_abstracts(fmt, topic, len(papers)) for topic, _ in groups]
+        # Abstracts are rendered only when a file holds them: above COMPRESS_FROM no CSV or BibTeX does.
+        full, short = rendered(papers, paper_urls, any(wanted))
+        files: dict[str, Output] = {}
+        for (_, rows), where, abstracts in zip(groups, paths, wanted, strict=True):
+            if fmt in where:
+                pick = full if abstracts or short is None else short
+                assert pick is not None  # full is rendered whenever a file asks for it
+                files[where[fmt]] = _file(pick, rows, where[fmt])
+        yield files
+        del full, short, files  # this format's pieces go before the next format's are rendered
