@@ -31,6 +31,7 @@ RELEASED = {
     "partials/javascripts/content.html": (1, "d6ba9e272564"),
     "partials/sitegen-logo.html": (1, "c9063414ef6a"),
     "partials/top.html": (1, "dff22938f01d"),
+    "sitegen-paper-shell.html": (1, "513fcebf42ac"),
 }
 
 

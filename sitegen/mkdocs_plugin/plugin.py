@@ -61,7 +61,7 @@ from ..output.related import RELATED
 from ..output.site import GENERATED
 from ..pages import _front_matter_span, parse_page, slug_of
 from ..text import clean_text
-from . import fastpage, papershell
+from . import fastpage, fastshell, papershell
 from .layouts import THEME
 from .pagefind_index import PART_WORDS, Ledger, PagefindError, SiteIndex, index_site
 from .pagefind_index import lower_priority as lower_priority  # used by `sitegen serve`
@@ -124,6 +124,7 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         self.paper_urls = "directory"
         self.clipboard = True  # pages can copy to the clipboard (see papershell)
         self.dialog = True  # paper pages keep Material's dialog
+        self.shells: fastshell.Shells | None = None  # the paper pages' shared shell (see fastshell)
 
     def on_config(self, config: Any) -> Any:
         """Add sitegen's layouts to the theme; pick the search (with Pagefind, Material's builds no index)."""
@@ -218,14 +219,25 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
             html = self.raw_blocks.put_back(page, html)
         if page.file.src_uri.startswith("papers/"):
             html = papershell.trim_content(page, html)
+            if self.config.fast_pages and fastshell.eligible(page):
+                page.meta["template"] = fastshell.DISPATCH  # until on_post_page: see on_page_context
         if page.meta.get("generated_by") == GENERATED:
             return page_links(html, page, files)
         return html
 
+    def on_env(self, env: Any, config: Any, files: Any) -> Any:
+        """Paper pages of this build's templates share one shell (`fastshell`)."""
+        # After every page is read (on_page_content), before any is rendered; a pass of `sitegen
+        # serve` renders with the whole build's templates, and so with its shells.
+        self.shells = None if fastshell.own_templates(config["theme"].custom_dir) else fastshell.Shells(env)
+        return env
+
+    @event_priority(-100)  # last: the paper pages' shell is rendered from the context as it will be
     def on_page_context(  # type: ignore[override]
         self, context: dict[str, Any], page: Any, config: Any, nav: Any
     ) -> dict[str, Any]:
-        """Give the paper template the topic page URLs and the page's related papers."""
+        """Give the paper template the topic page URLs and the page's related papers; render a paper
+        page from the shared shell where it can be."""
         context["topic_urls"] = dict(self.topic_urls)
         related = []
         if page.file.src_uri.startswith("papers/") and self.files is not None:
@@ -237,6 +249,10 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         context["related"] = related
         context["sitegen_search"] = "pagefind" if self.pagefind else "material"
         context["sitegen_clipboard"] = self.clipboard
+        if page.meta.get("template") == fastshell.DISPATCH:
+            # MkDocs picked the dispatching layout before this event: it prints what this renders.
+            context["sitegen_shell_output"] = (self.shells.render(page, context) if self.shells is not None
+                                               else None)
         return context
 
     @event_priority(-100)  # last: after every other plugin changed the page
@@ -244,6 +260,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         """Minify the page's HTML (whitespace, optional quotes); let the page's text go once written."""
         # MkDocs keeps every page's Markdown and HTML to the end of the build (100,000 paper pages);
         # MkDocs reads neither after this event (anchors are checked from page.present_anchor_ids).
+        if page.meta.get("template") == fastshell.DISPATCH:
+            page.meta["template"] = fastshell.LAYOUT
         if page.file.src_uri.startswith("papers/"):
             page.markdown = page.content = None
             output = papershell.trim_page(output, self.dialog)
