@@ -216,7 +216,7 @@ def _json_pickers(papers: Sequence[PaperView], paper_urls: str,
 def _csv_pickers(papers: Sequence[PaperView], paper_urls: str,
                  abstracts: bool) -> tuple[Picker | None, Picker | None]:
     full, short = _csv_rows(papers, paper_urls, abstracts)
-    return (partial(_pick_csv, *full) if full else None), partial(_pick_csv, *short)
+    return (partial(_pick_csv, *full) if full is not None else None), partial(_pick_csv, *short)
 
 
 def _bib_pickers(papers: Sequence[PaperView], paper_urls: str,
