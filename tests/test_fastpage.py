@@ -18,7 +18,7 @@ from mkdocs.utils import meta
 
 from sitegen.build import build
 from sitegen.config import load_config as load_sitegen_config
-from sitegen.mkdocs_plugin import fastpage
+from sitegen.mkdocs_plugin import fastpage, fastshell
 from sitegen.models import Paper, SourceRef
 from sitegen.output.render import environment, render_new_paper
 from sitegen.text import escape_html_text
@@ -222,14 +222,18 @@ def test_the_fast_path_is_used_only_where_the_sites_markdown_renders_as_it_does(
                                      FILES)
 
 
-def built_site(project: Path, site: str, fast: bool) -> tuple[dict[str, bytes], fastpage.FastPath | None]:
+def built_site(project: Path, site: str,
+               fast: bool) -> tuple[dict[str, bytes], fastpage.FastPath | None, fastshell.Shells | None]:
+    """Every file of the site built with or without the fast paths, and the plugin's fast path and
+    shells of that build (the plugin is one object across builds: read them before the next)."""
     config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(project / site))
     config.plugins["sitegen"].config.fast_pages = fast
     config.plugins.on_startup(command="build", dirty=False)
     mkdocs_build(config)
     out = project / site
-    return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}, \
-        config.plugins["sitegen"].fast_path
+    plugin = config.plugins["sitegen"]
+    return ({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()},
+            plugin.fast_path, plugin.shells)
 
 
 def test_a_site_built_with_and_without_the_fast_path_is_the_same(project: Path) -> None:
@@ -239,8 +243,8 @@ def test_a_site_built_with_and_without_the_fast_path_is_the_same(project: Path) 
     papers[0].write_text(papers[0].read_text(encoding="utf-8") + "\nSee [the code](https://example.org) "
                          "and *this*.\n", encoding="utf-8")
     papers[1].write_text(papers[1].read_text(encoding="utf-8") + "\nRead it twice.\n", encoding="utf-8")
-    fast, used = built_site(project, "site-fast", True)
-    slow, unused = built_site(project, "site-slow", False)
+    fast, used, _ = built_site(project, "site-fast", True)
+    slow, unused, _ = built_site(project, "site-slow", False)
     assert unused is None and used is not None
     assert used.usable and used.pages == len(papers) - 1
     assert fast.keys() == slow.keys()

@@ -6,22 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
-
 from sitegen.build import build
 from sitegen.config import load_config as load_sitegen_config
 from sitegen.mkdocs_plugin import fastshell
 
-
-def built(project: Path, site: str, fast: bool) -> tuple[dict[str, bytes], Any]:
-    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(project / site))
-    config.plugins["sitegen"].config.fast_pages = fast
-    config.plugins.on_startup(command="build", dirty=False)
-    mkdocs_build(config)
-    out = project / site
-    return ({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()},
-            config.plugins["sitegen"].shells)
+from .test_fastpage import built_site
 
 
 def edit_meta(page: Path, lines: str) -> None:
@@ -31,8 +20,8 @@ def edit_meta(page: Path, lines: str) -> None:
 
 
 def assert_same_sites(project: Path) -> Any:
-    fast, shells = built(project, "site-fast", True)
-    slow, _ = built(project, "site-slow", False)
+    fast, _, shells = built_site(project, "site-fast", True)
+    slow, _, _ = built_site(project, "site-slow", False)
     assert fast.keys() == slow.keys()
     assert [name for name in fast if fast[name] != slow[name]] == []
     return shells
@@ -56,6 +45,7 @@ def test_the_seed_site_is_the_same_with_the_shared_shell(seed_project: Path) -> 
     site = seed_project / "site-slow/papers"
     assert "<title>Search - " in (site / papers[0].stem / "index.html").read_text(encoding="utf-8")
     assert 'content="A page of its own"' in (site / papers[3].stem / "index.html").read_text(encoding="utf-8")
+
 
 def test_a_layout_of_the_curators_takes_no_shell(seed_project: Path) -> None:
     build(load_sitegen_config(seed_project))

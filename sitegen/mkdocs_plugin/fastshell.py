@@ -23,6 +23,7 @@ canonical or edit URL, have shells of their own.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,9 +114,15 @@ class Shells:
     tries: dict[tuple[object, ...], int] = field(default_factory=dict)
     filled: int = 0
 
+    @functools.cached_property
+    def template(self) -> Any:
+        """The paper layout, looked up once: the environment would check its file on every lookup,
+        and a build that changes a template makes new Shells (see the plugin's on_env)."""
+        return self.env.get_template(LAYOUT)
+
     def render(self, page: Any, context: dict[str, Any]) -> str:
         """The page's HTML, as the paper layout renders it."""
-        template = self.env.get_template(LAYOUT)
+        template = self.template
         key = _key(page)
         shell = self.shells.get(key)
         if key in self.shells and shell is None:

@@ -229,7 +229,8 @@ class SitegenPlugin(BasePlugin[SitegenConfig]):  # type: ignore[no-untyped-call]
         """Paper pages of this build's templates share one shell (`fastshell`)."""
         # After every page is read (on_page_content), before any is rendered; a pass of `sitegen
         # serve` renders with the whole build's templates, and so with its shells.
-        self.shells = None if fastshell.own_templates(config["theme"].custom_dir) else fastshell.Shells(env)
+        shared = self.config.fast_pages and not fastshell.own_templates(config["theme"].custom_dir)
+        self.shells = fastshell.Shells(env) if shared else None
         return env
 
     @event_priority(-100)  # last: the paper pages' shell is rendered from the context as it will be
