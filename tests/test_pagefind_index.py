@@ -18,6 +18,7 @@ from sitegen.mkdocs_plugin.pagefind_index import (
     pack_of,
     page_record,
     stop_all,
+    write_part,
 )
 
 PAPER = (
@@ -126,30 +127,51 @@ def test_a_title_naming_the_body_marker_does_not_widen_the_record() -> None:
 
 
 def test_fragments_are_packed_where_the_search_script_looks_for_them(tmp_path: Path) -> None:
-    folder = tmp_path / "fragment"
-    folder.mkdir()
-    written = {}
+    written, files = {}, {"index/en_1.pf_index": b"words", "pagefind-ui.js": b"ui", "pagefind.js": b"js"}
     for n in range(40):
         name = f"en_{n:07x}"
         written[name] = {"url": f"/papers/p{n}/", "content": f"Paper {n} \u00b7 words " * 40, "meta": {}}
         data = b"pagefind_dcd" + json.dumps(written[name], ensure_ascii=False).encode("utf-8")
-        (folder / f"{name}.pf_fragment").write_bytes(gzip.compress(data))
-    count = pack_fragments(tmp_path, pack_bytes=500)
-    assert count > 1 and not folder.exists()
-    names = sorted(p.name for p in (tmp_path / PACKS).iterdir())
+        files[f"fragment/{name}.pf_fragment"] = gzip.compress(data)
+    urls: dict[str, str] = {}
+    count = write_part(files, tmp_path / "part", False, pack_bytes=500, urls=urls)
+    assert count > 1 and not (tmp_path / "part/fragment").exists()
+    assert urls == {str(fragment["url"]): name for name, fragment in written.items()}
+    assert (tmp_path / "part/index/en_1.pf_index").read_bytes() == b"words"
+    assert (tmp_path / "part/pagefind.js").exists() and not (tmp_path / "part/pagefind-ui.js").exists()
+    names = sorted(p.name for p in (tmp_path / "part" / PACKS).iterdir())
     assert names == sorted(f"{n}.pf_pack" for n in range(count))
     for n in range(count):
-        pack = json.loads(gzip.decompress((tmp_path / PACKS / f"{n}.pf_pack").read_bytes()))
+        pack = json.loads(gzip.decompress((tmp_path / "part" / PACKS / f"{n}.pf_pack").read_bytes()))
         for name, fragment in pack.items():
             assert pack_of(name, count) == n and fragment == written.pop(name)
     assert written == {}
     # FNV-1a of 32 bits (as sitegen-search.js computes it): the published test values.
     assert [pack_of(text, 2**32) for text in ("", "a", "foobar")] == [0x811C9DC5, 0xE40C292C, 0xBF9CF968]
-    assert pack_fragments(tmp_path) == 0 and not (tmp_path / PACKS).exists()  # nothing left to pack
+    # A merged part keeps only its index; with no page, no packs.
+    assert write_part({"pagefind.js": b"js", "index/x.pf_index": b"w"}, tmp_path / "merged", True) == 0
+    assert sorted(p.name for p in (tmp_path / "merged").iterdir()) == ["index"]
 
 
-def test_a_file_that_is_not_a_fragment_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "fragment").mkdir()
-    (tmp_path / "fragment/en_1.pf_fragment").write_bytes(gzip.compress(b"{}"))
-    with pytest.raises(PagefindError, match=r"en_1\.pf_fragment: not a Pagefind fragment"):
-        pack_fragments(tmp_path)
+def test_a_file_that_is_not_a_fragment_is_reported() -> None:
+    with pytest.raises(PagefindError, match=r"fragment en_1: not a Pagefind fragment"):
+        pack_fragments({"en_1": gzip.compress(b"{}")})
+
+
+def test_an_index_answered_in_many_reads_arrives_whole() -> None:
+    # A part's files come back as one answer of megabytes, read in many pieces.
+    service = Service()
+    try:
+        for n in range(300):
+            words = " ".join(f"w{n}x{k}" for k in range(400))
+            service.add_html(f"/p{n}/", f"<html><body><h1>Paper {n}</h1><p>{words}</p></body></html>")
+        service.ask_files()
+        files = service.files()
+    finally:
+        service.close()
+    fragments = [path for path in files if path.startswith("fragment/")]
+    assert len(fragments) == 300 and sum(map(len, files.values())) > 1 << 20
+    urls: dict[str, str] = {}
+    pack_fragments({path.removeprefix("fragment/").removesuffix(".pf_fragment"): files[path]
+                    for path in fragments}, urls=urls)
+    assert sorted(urls) == sorted(f"/p{n}/" for n in range(300))

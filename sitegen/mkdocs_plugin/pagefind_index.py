@@ -38,7 +38,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,8 +64,8 @@ _SIGNATURE = b"pagefind_dcd"  # what Pagefind's fragments start with once decomp
 _UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
            "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js",
            "pagefind-worker.js")
-# What a part merged into the first needs: its entry, metadata, word index and fragments.
-_MERGED_KEEP = ("pagefind-entry.json", "index", PACKS, "filter")
+# What a part merged into the first needs of Pagefind's files (its fragments go into packs).
+_MERGED_KEEP = ("pagefind-entry.json", "index", "filter")
 
 
 # Services running now: `stop_all` ends them when their user stops before they finish (a server
@@ -124,8 +123,7 @@ class Service:
         self._answers: dict[int, dict[str, Any]] = {}  # answers someone waits for
         self._error: str | None = None
         self._closing = False
-        self._writing: int | None = None
-        self._output = Path()
+        self._asking: int | None = None
         self._reader = threading.Thread(target=self._read, args=(self._proc.stdout,), daemon=True)
         self._reader.start()
         try:
@@ -165,19 +163,25 @@ class Service:
 
     def _read(self, stdout: IO[bytes] | None) -> None:
         assert stdout is not None
-        buffer = b""
+        # An answer may span many reads (a GetFiles answer is a whole index): what came of it so far
+        # is kept apart and each read searched alone, so a long answer costs its length, not its square.
+        pending = bytearray()
         try:
-            while chunk := os.read(stdout.fileno(), 1 << 16):
-                *messages, buffer = (buffer + chunk).split(b",")
-                for raw in messages:
-                    self._answer(json.loads(base64.b64decode(raw)))
+            while chunk := os.read(stdout.fileno(), 1 << 20):
+                start = 0
+                while (end := chunk.find(b",", start)) >= 0:
+                    pending += chunk[start:end]
+                    self._answer(json.loads(base64.b64decode(pending)))
+                    pending.clear()
+                    start = end + 1
+                pending += chunk[start:]
         except (ValueError, TypeError, AttributeError, OSError) as exc:  # an answer it cannot read
             with self._answered:
                 self._error = self._error or f"Pagefind answered what sitegen cannot read ({exc})"
         finally:  # whoever waits for an answer learns that none will come
             with self._answered:
-                if self._error is None and not self._closing:
-                    self._error = "Pagefind stopped unexpectedly"
+                if self._error is None:
+                    self._error = "Pagefind was stopped" if self._closing else "Pagefind stopped unexpectedly"
                 self._answered.notify_all()
 
     def _answer(self, response: dict[str, Any]) -> None:
@@ -200,18 +204,23 @@ class Service:
         self.pages += 1
         self.words += len(_TAG.sub(" ", page).split())
 
-    def write(self, output: Path) -> None:
-        """Ask for the index files in `output` (written once every page sent is indexed)."""
-        self._output = output
-        self._writing = self._send({"type": "WriteFiles", "index_id": self._index,
-                                    "output_path": str(output)}, f"writing {output}", flush=True)
+    def ask_files(self) -> None:
+        """Ask for the index's files (made once every page sent is indexed); `files` waits for them."""
+        self._asking = self._send({"type": "GetFiles", "index_id": self._index}, "writing the index",
+                                  flush=True)
 
-    def written(self) -> None:
-        """Wait until the files asked for by `write` are written."""
-        if self._writing is not None:
-            self.wait(self._writing)
-            self._writing = None
-            complete(self._output)
+    def files(self) -> dict[str, bytes]:
+        """The index's files asked for by `ask_files`: each one's path (relative, /) to its bytes."""
+        if self._asking is None:
+            raise PagefindError("no files were asked for")
+        answer, self._asking = self.wait(self._asking), None
+        files = {}
+        for item in answer.get("files") or []:
+            path = str(item["path"])
+            if path.startswith("/") or ".." in path.split("/"):
+                raise PagefindError(f"Pagefind named a file outside its index: {path}")
+            files[path] = base64.b64decode(item["content"])
+        return files
 
     def close(self) -> None:
         """End the service (an index not written is lost)."""
@@ -239,27 +248,6 @@ class Service:
             self._proc.wait()
         with _LIVE_LOCK:
             _LIVE.discard(self)
-
-
-def complete(folder: Path, timeout: float = 10.0) -> None:
-    """Wait until the files Pagefind wrote in a folder are whole.
-
-    Its service answers a write while it may still be writing the entry file
-    and its scripts (Pagefind 1.5: an empty pagefind-entry.json about one
-    time in thirty), which a browser reading them at once could not load.
-    """
-    end, before = time.monotonic() + timeout, None
-    while time.monotonic() < end:
-        try:
-            json.loads((folder / ENTRY).read_bytes())
-            sizes = {path.name: path.stat().st_size for path in folder.iterdir() if path.is_file()}
-        except (OSError, ValueError):
-            sizes = None
-        if sizes is not None and sizes == before:
-            return
-        before = sizes
-        time.sleep(0.02)
-    raise PagefindError(f"{folder / ENTRY}: not written")
 
 
 def stop_all() -> None:
@@ -299,9 +287,10 @@ class SiteIndex:
     """The site's Pagefind index in parts of at most `part_words` words, the first one in `output`.
 
     At most two services run at a time: the one taking pages, and the one
-    writing the part before (the next part waits for it before it is written).
-    A written part's fragments are packed in a thread (gzip and the disk let
-    go of the interpreter) while the pages of the next one are rendered.
+    making the part before (the next part waits for it before it is made).
+    A part's files come back from its service in memory and are written, its
+    fragments packed, in a thread (gzip and the disk let go of the
+    interpreter) while the pages of the next one are rendered.
     """
 
     def __init__(self, output: Path, background: bool = False, part_words: int = PART_WORDS,
@@ -313,8 +302,8 @@ class SiteIndex:
         self.pages = 0
         self._filling: Service | None = None
         self._writing: Service | None = None
-        self._packer: ThreadPoolExecutor | None = None
-        self._packs: list[Future[int]] = []  # each written part's packing, in the order of `parts`
+        self._writer: ThreadPoolExecutor | None = None
+        self._packs: list[Future[int]] = []  # each part's writing (its number of packs), as `parts`
 
     def add(self, url: str, page: str, signature: Signature | None = None) -> bool:
         """Index a rendered page under its URL (from the site's root); False if it has no record.
@@ -340,20 +329,23 @@ class SiteIndex:
         self._finish_writing()
         folder = self.output if not self.parts else self.output / str(len(self.parts) + 1)
         self.parts.append(folder)
-        service.write(folder)
+        service.ask_files()
         self._writing = service
+        self._writer = self._writer or ThreadPoolExecutor(1, thread_name_prefix="sitegen-pagefind")
+        fragments = self.ledger.fragments if self.ledger is not None else None
+        self._packs.append(self._writer.submit(self._write, service, folder, len(self.parts) > 1, fragments))
+
+    def _write(self, service: Service, folder: Path, merged: bool, fragments: dict[str, str] | None) -> int:
+        try:
+            files = service.files()
+        finally:
+            service.close()
+        return write_part(files, folder, merged, PACK_BYTES, fragments)
 
     def _finish_writing(self) -> None:
         if self._writing is not None:
-            try:
-                self._writing.written()
-            finally:
-                self._writing.close()
-                self._writing = None
-            self._packer = self._packer or ThreadPoolExecutor(1, thread_name_prefix="sitegen-pack")
-            fragments = self.ledger.fragments if self.ledger is not None else None
-            self._packs.append(self._packer.submit(pack_fragments, self.parts[len(self._packs)],
-                                                   PACK_BYTES, fragments))
+            self._writing = None
+            self._packs[-1].result()
 
     def finish(self) -> int:
         """Write what is left, wait for every part, list them for the search script; the page count."""
@@ -362,14 +354,12 @@ class SiteIndex:
                 if self._filling is None:
                     self._filling = Service(self.background)  # no page: an empty index still answers
                 self._write_part()
-            self._finish_writing()
             counts = [packing.result() for packing in self._packs]
         finally:
             self.close()
         merged = [part.relative_to(self.output).as_posix() + "/" for part in self.parts[1:]]
         # Each part's packs, by its folder as `merge` names it ("" for the first part).
         packs = dict(zip(["", *merged], counts, strict=True))
-        tidy(self.output, self.parts[1:])
         manifest = {"merge": merged, "packs": packs}
         (self.output / MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
         return self.pages
@@ -380,9 +370,9 @@ class SiteIndex:
             if service is not None:
                 service.close()
         self._filling = self._writing = None
-        if self._packer is not None:
-            self._packer.shutdown(cancel_futures=True)
-            self._packer = None
+        if self._writer is not None:
+            self._writer.shutdown(cancel_futures=True)
+            self._writer = None
 
 
 def pack_of(fragment: str, packs: int) -> int:
@@ -393,54 +383,56 @@ def pack_of(fragment: str, packs: int) -> int:
     return value % packs
 
 
-def pack_fragments(part: Path, pack_bytes: int = PACK_BYTES, fragments: dict[str, str] | None = None) -> int:
-    """Gather a part's fragment files into packs (`PACKS`/<n>.pf_pack); the number of packs.
+def pack_fragments(fragments: dict[str, bytes], pack_bytes: int = PACK_BYTES,
+                   urls: dict[str, str] | None = None) -> list[bytes]:
+    """Gather fragments (each one's name, Pagefind's hash, to its file as Pagefind made it) into packs.
 
-    A pack is one gzip stream of a JSON object: each fragment's name (Pagefind's
-    hash) to its JSON, as Pagefind wrote it. Which pack holds a fragment follows
-    from its name (`pack_of`) and the number of packs, which the manifest lists.
-    `fragments`, if given, gets each page's URL -> the name of its fragment.
+    A pack is one gzip stream of a JSON object: each fragment's name to its
+    JSON, as Pagefind wrote it. Which pack holds a fragment follows from its
+    name (`pack_of`) and the number of packs, which the manifest lists.
+    `urls`, if given, gets each page's URL -> the name of its fragment.
     """
-    folder, packed = part / "fragment", part / PACKS
-    shutil.rmtree(packed, ignore_errors=True)
-    files = sorted(folder.glob("*.pf_fragment")) if folder.is_dir() else []
-    if not files:
-        shutil.rmtree(folder, ignore_errors=True)
-        return 0
-    count = max(1, round(sum(path.stat().st_size for path in files) / pack_bytes))
+    if not fragments:
+        return []
+    count = max(1, round(sum(map(len, fragments.values())) / pack_bytes))
     packs: list[list[bytes]] = [[] for _ in range(count)]
-    for path in files:
-        name = path.name.removesuffix(".pf_fragment")
-        data = gzip.decompress(path.read_bytes())
+    for name, compressed in sorted(fragments.items()):
+        data = gzip.decompress(compressed)
         if not data.startswith(_SIGNATURE):
-            raise PagefindError(f"{path}: not a Pagefind fragment")
+            raise PagefindError(f"fragment {name}: not a Pagefind fragment")
         packs[pack_of(name, count)].append(json.dumps(name).encode("utf-8") + b":" + data[len(_SIGNATURE):])
-        if fragments is not None:
-            fragments[str(json.loads(data[len(_SIGNATURE):])["url"])] = name
-    packed.mkdir()
-    for n, entries in enumerate(packs):
-        # Level 6: nearly the bytes of level 9 in a third of the time (100,000 pages: some 160 MB of text).
-        (packed / f"{n}.pf_pack").write_bytes(gzip.compress(b"{" + b",".join(entries) + b"}", 6, mtime=0))
-    shutil.rmtree(folder)
-    return count
+        if urls is not None:
+            urls[str(json.loads(data[len(_SIGNATURE):])["url"])] = name
+    # Level 6: nearly the bytes of level 9 in a third of the time (100,000 pages: some 160 MB of text).
+    return [gzip.compress(b"{" + b",".join(entries) + b"}", 6, mtime=0) for entries in packs]
 
 
-def tidy(output: Path, merged: list[Path]) -> None:
-    """Leave out Pagefind's own search interfaces, and in merged parts all but their index."""
-    for name in _UNUSED:
-        (output / name).unlink(missing_ok=True)
-    for part in merged:
-        tidy_merged(part)
+def write_part(files: dict[str, bytes], folder: Path, merged: bool, pack_bytes: int = PACK_BYTES,
+               urls: dict[str, str] | None = None) -> int:
+    """Write a part of the index (its files as Pagefind gave them) in `folder`; its number of packs.
 
-
-def tidy_merged(part: Path) -> None:
-    """Leave out all but the index of a part that the search merges into the first."""
-    for path in part.iterdir():
-        if path.name not in _MERGED_KEEP and not path.name.endswith(".pf_meta"):
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+    Its fragments go into packs (`PACKS`/<n>.pf_pack) rather than one file a
+    page. Pagefind's own search interfaces are left out and, in a part that
+    the search merges into the first (`merged`), all but its index.
+    """
+    shutil.rmtree(folder, ignore_errors=True)
+    fragments = {}
+    for path, data in files.items():
+        top, _, rest = path.partition("/")
+        # A merged part needs its entry, metadata, word index and filters: the first one's script searches.
+        unused = path in _UNUSED or (merged and top not in _MERGED_KEEP and not path.endswith(".pf_meta"))
+        if top == "fragment" and rest.endswith(".pf_fragment"):
+            fragments[rest.removesuffix(".pf_fragment")] = data
+        elif not unused:
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_bytes(data)
+    packs = pack_fragments(fragments, pack_bytes, urls)
+    if packs:
+        (folder / PACKS).mkdir(parents=True)
+        for n, pack in enumerate(packs):
+            (folder / PACKS / f"{n}.pf_pack").write_bytes(pack)
+    folder.mkdir(parents=True, exist_ok=True)
+    return len(packs)
 
 
 def _inner(page: str, start: re.Match[str] | None) -> str | None:

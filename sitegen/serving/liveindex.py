@@ -36,12 +36,11 @@ from ..mkdocs_plugin.pagefind_index import (
     Ledger,
     Service,
     is_page,
-    pack_fragments,
     page_record,
     page_url,
     record_digest,
     site_pages,
-    tidy_merged,
+    write_part,
 )
 from ..output.write import atomic_write
 
@@ -223,13 +222,12 @@ def write_live(folder: Path, pages: dict[str, str]) -> tuple[int, list[str]]:
     try:
         for url, record in sorted(pages.items()):
             service.add_html(url, record)
-        service.write(folder)
-        service.written()
+        service.ask_files()
+        files = service.files()
     finally:
         service.close()
     fragments: dict[str, str] = {}
-    packs = pack_fragments(folder, PACK_BYTES, fragments)
-    tidy_merged(folder)
+    packs = write_part(files, folder, True, PACK_BYTES, fragments)
     return packs, sorted(fragments.values())
 
 
