@@ -12,8 +12,9 @@ a word while it builds the index), so 100,000 papers would have needed some
   its Python and Node APIs) as the page is rendered, so no file is read
   again and the service indexes on the other core while MkDocs renders;
 - the index is written in parts of at most `PART_WORDS` words: when a part
-  is full its process writes it and ends, and the next part goes to a new
-  one, so memory stays that of one part whatever the size of the list. The
+  is full its process hands back its files (in memory: Pagefind would write
+  one fragment file a page) and ends, and the next part goes to a new one,
+  so memory stays that of one part whatever the size of the list. The
   first part is the bundle the site's search loads (``pagefind/``), the
   others sit in numbered folders inside it, listed in `MANIFEST`; the search
   script merges them (Pagefind's ``mergeIndex``: one query, results of all
@@ -52,7 +53,6 @@ EXCLUDE_SELECTORS = (".headerlink", "[data-search-exclude]")
 # Words a part of the index holds: Pagefind took about 700 bytes a word to build one (8,000
 # pages of 130 words: 940 MB at its peak), so a part peaks near 1 GB.
 PART_WORDS = 1_500_000
-ENTRY = "pagefind-entry.json"  # what Pagefind writes of an index for its script to read first
 MANIFEST = "sitegen-parts.json"  # the folders of the other parts, relative to the first, and their packs
 # Compressed bytes of Pagefind's fragments gathered into a pack: about 10 KB once compressed
 # together, a few blocks on disk; a search fetches one pack per result it shows.
