@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import xml.etree.ElementTree as ET
+import zlib
 from pathlib import Path
 
 import bibtexparser
@@ -178,6 +179,16 @@ def test_abstracts_are_rendered_only_for_exports_that_hold_them(
     monkeypatch.setattr(site, "COMPRESS_FROM", 3)  # the list has 3 papers: no CSV or BibTeX holds them
     build(load_config(project), force=True)
     assert sorted(asked) == [("_bib_entries", False), ("_csv_rows", False)]
+
+
+def test_compressed_exports_are_the_bytes_of_one_compression(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches are compressed in a thread while the next is made: the bytes must not depend on that.
+    monkeypatch.setattr(exports_module, "GZIP_BATCH", 1000)
+    pieces = [f"row {n}, caf\u00e9 {'x' * (n % 97)}\n" for n in range(5000)]
+    whole = zlib.compressobj(exports_module.GZIP_LEVEL, zlib.DEFLATED, 31)
+    expected = whole.compress("".join(pieces).encode("utf-8")) + whole.flush()
+    assert b"".join(exports_module.gzipped(iter(pieces))) == expected
+    assert gzip.decompress(b"".join(exports_module.gzipped([]))) == b""
 
 
 def test_a_broken_compressed_source_is_reported(project: Path) -> None:
