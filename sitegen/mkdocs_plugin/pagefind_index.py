@@ -415,8 +415,8 @@ def write_part(files: dict[str, bytes], folder: Path, merged: bool, pack_bytes: 
     page. Pagefind's own search interfaces are left out and, in a part that
     the search merges into the first (`merged`), all but its index.
     """
-    shutil.rmtree(folder, ignore_errors=True)
-    fragments = {}
+    fragments: dict[str, bytes] = {}
+    kept: dict[Path, bytes] = {}  # each file written, by where it goes
     for path, data in files.items():
         top, _, rest = path.partition("/")
         # A merged part needs its entry, metadata, word index and filters: the first one's script searches.
@@ -424,14 +424,14 @@ def write_part(files: dict[str, bytes], folder: Path, merged: bool, pack_bytes: 
         if top == "fragment" and rest.endswith(".pf_fragment"):
             fragments[rest.removesuffix(".pf_fragment")] = data
         elif not unused:
-            (folder / path).parent.mkdir(parents=True, exist_ok=True)
-            (folder / path).write_bytes(data)
+            kept[folder / path] = data
     packs = pack_fragments(fragments, pack_bytes, urls)
-    if packs:
-        (folder / PACKS).mkdir(parents=True)
-        for n, pack in enumerate(packs):
-            (folder / PACKS / f"{n}.pf_pack").write_bytes(pack)
-    folder.mkdir(parents=True, exist_ok=True)
+    kept.update((folder / PACKS / f"{n}.pf_pack", pack) for n, pack in enumerate(packs))
+    shutil.rmtree(folder, ignore_errors=True)
+    for parent in sorted({target.parent for target in kept} | {folder}):  # each folder made once
+        parent.mkdir(parents=True, exist_ok=True)
+    for target, data in kept.items():
+        target.write_bytes(data)
     return len(packs)
 
 

@@ -217,7 +217,6 @@ class LiveIndex:
 
 def write_live(folder: Path, pages: dict[str, str]) -> tuple[int, list[str]]:
     """Index the records (URL -> record) into `folder`, merged by the search; its packs and fragments."""
-    shutil.rmtree(folder, ignore_errors=True)
     service = Service()
     try:
         for url, record in sorted(pages.items()):
